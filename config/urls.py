@@ -1,0 +1,17 @@
+"""Root URLs.  OpenRosa endpoints answer at the site root (/formList, /submission)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from povcensus.core.api import api
+
+urlpatterns = [
+    path("", include("povcensus.core.urls")),
+    path("accounts/", include("povcensus.accounts.urls")),
+    path("areas/", include("povcensus.geography.urls")),
+    path("campaigns/", include("povcensus.campaign.urls")),
+    path("teams/", include("povcensus.team.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]

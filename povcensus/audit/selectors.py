@@ -1,0 +1,62 @@
+"""Reading and verifying the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from povcensus.audit.chain import CONTENT_FIELDS, BrokenLink, first_broken_link
+from povcensus.audit.models import AuditEvent
+
+_FIELDS = (*CONTENT_FIELDS, "prev_hash", "hash")
+
+
+def _rows_in_order(chunk: int = 5000) -> Iterator[dict[str, Any]]:
+    last = 0
+    while True:
+        batch = list(AuditEvent.objects.filter(id__gt=last).order_by("id").values(*_FIELDS)[:chunk])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1]["id"]
+
+
+def audit_chain_verify() -> tuple[int, BrokenLink | None]:
+    """Walk the whole chain; return how many rows were read and the first broken link."""
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in _rows_in_order():
+            count += 1
+            yield row
+
+    broken = first_broken_link(counted())
+    return count, broken
+
+
+def audit_events_for_object(*, object_type: str, object_id: object) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)))
+
+
+def audit_event_list(
+    *,
+    area_filter: Q,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    username: str | None = None,
+) -> QuerySet[AuditEvent]:
+    """Events matching ``area_filter`` (the caller's scope on ``area_code``), newest first."""
+    qs = AuditEvent.objects.filter(area_filter)
+    if action:
+        qs = qs.filter(action=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if username:
+        qs = qs.filter(actor_username=username)
+    return qs.order_by("-id")

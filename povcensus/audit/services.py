@@ -1,0 +1,135 @@
+"""Writing to the audit log: one event, or many at once for bulk work.
+
+Callers must already be inside the transaction of the write they record
+(``transaction.atomic``); the event then commits or rolls back with it.  Appending takes
+the chain's write lock (an advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions
+already serialise writers), so record the event as the *last* step of a service: the lock
+is held until the transaction ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from povcensus.audit.chain import GENESIS, link_hash
+from povcensus.audit.models import AuditEvent
+from povcensus.audit.registry import ACTIONS
+from povcensus.core.context import current_client_ip, current_request_id
+
+# Any constant works; it only has to be the same for every writer of the chain.
+_CHAIN_LOCK_KEY = 0x706F7663  # "povc"
+
+
+@dataclass
+class AuditEntry:
+    action: str
+    object_type: str = ""
+    object_id: str = ""
+    area_code: str = ""
+    before: Any = None
+    after: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _json_native(value: Any) -> Any:
+    """Return ``value`` as it will read back from a JSON column (so the hash still matches)."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _lock_chain_and_read_tail() -> tuple[int, str]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    tail = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    return tail if tail else (0, GENESIS)
+
+
+def _actor_fields(actor: Any) -> tuple[int | None, str]:
+    if actor is None or not getattr(actor, "pk", None):
+        return None, ""
+    return actor.pk, getattr(actor, "username", "")
+
+
+def audit_record_many(*, actor: Any, entries: Iterable[AuditEntry]) -> list[AuditEvent]:
+    """Append ``entries`` to the chain in the current transaction and return the rows.
+
+    Raises ``RuntimeError`` outside a transaction and ``ValueError`` for an unregistered
+    action: both are programming errors, not user errors.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit events must be recorded inside the write's transaction")
+    entries = list(entries)
+    for entry in entries:
+        if entry.action not in ACTIONS:
+            raise ValueError(f"unregistered audit action {entry.action!r}")
+    if not entries:
+        return []
+    actor_id, actor_username = _actor_fields(actor)
+    request_id, client_ip = current_request_id() or "", current_client_ip() or ""
+    now = timezone.now()
+    last_id, prev = _lock_chain_and_read_tail()
+    rows = []
+    for offset, entry in enumerate(entries, start=1):
+        after = entry.after
+        if entry.extra:
+            after = {**(after or {}), **entry.extra}
+        content = {
+            "id": last_id + offset,
+            "occurred_at": now,
+            "actor_id": actor_id,
+            "actor_username": actor_username,
+            "action": entry.action,
+            "object_type": entry.object_type,
+            "object_id": str(entry.object_id),
+            "area_code": entry.area_code,
+            "before": _json_native(entry.before),
+            "after": _json_native(after),
+            "request_id": request_id,
+            "client_ip": client_ip,
+        }
+        digest = link_hash(prev, content)
+        rows.append(AuditEvent(**content, prev_hash=prev, hash=digest))
+        prev = digest
+    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    return rows
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str = "",
+    object_id: object = "",
+    area_code: str = "",
+    before: Any = None,
+    after: Any = None,
+) -> AuditEvent:
+    """Append one event; see :func:`audit_record_many` for the preconditions."""
+    (row,) = audit_record_many(
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                area_code=area_code,
+                before=before,
+                after=after,
+            )
+        ],
+    )
+    return row
+
+
+@transaction.atomic
+def audit_record_standalone(**kwargs: Any) -> AuditEvent:
+    """Record an event that has no write of its own (e.g. a personal-data export)."""
+    return audit_record(**kwargs)

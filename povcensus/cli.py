@@ -1,0 +1,17 @@
+"""The ``povcensus`` console command: every management command, with laptop defaults."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["povcensus", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

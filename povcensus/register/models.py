@@ -1,0 +1,97 @@
+"""The register of registered households (建档立卡户) and their members, per campaign.
+
+Part 1 of the household questionnaire is transcribed from here, never collected.  Codes
+follow ``register.codelists``.  A household belongs to the village (as it stood before any
+merger) its register row names; scoping filters on that village's code.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from povcensus.core.models import TimeStampedModel
+
+
+class Household(TimeStampedModel):
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="households"
+    )
+    number = models.CharField(_("户编号"), max_length=40)
+    village = models.ForeignKey(
+        "geography.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="village_code",
+        verbose_name=_("行政村"),
+    )
+    group_name = models.CharField(_("村民小组"), max_length=50, blank=True)
+    natural_village = models.CharField(_("自然村"), max_length=50, blank=True)
+    head_name = models.CharField(_("户主姓名"), max_length=50)
+    head_id_number = models.CharField(_("户主证件号码"), max_length=22, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    size_registered = models.PositiveSmallIntegerField(_("家庭人口数"), default=0)
+    identification_standard = models.CharField(_("识别标准"), max_length=2, blank=True)
+    attribute = models.CharField(_("贫困户属性"), max_length=2, blank=True)
+    exit_status = models.CharField(_("脱贫状态"), max_length=2, blank=True)
+    identified_year = models.PositiveSmallIntegerField(_("建档立卡年份"), null=True, blank=True)
+    exit_year = models.PositiveSmallIntegerField(_("脱贫年度"), null=True, blank=True)
+    main_cause = models.CharField(_("主要致贫原因"), max_length=2, blank=True)
+    other_causes = models.JSONField(_("其他致贫原因"), default=list, blank=True)
+    extra = models.JSONField(_("其他名册字段"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["village_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "number"], name="register_household_unique_number"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "village"], name="register_hh_campaign_village")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.head_name}"
+
+
+class Member(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    # Denormalised so the database can refuse one ID number in two households.
+    campaign = models.ForeignKey("campaign.Campaign", on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("姓名"), max_length=50)
+    sex = models.CharField(_("性别"), max_length=1, blank=True)
+    id_type = models.CharField(_("证件类型"), max_length=1, default="1")
+    id_number = models.CharField(_("证件号码"), max_length=22, blank=True)
+    relation = models.CharField(_("与户主关系"), max_length=2, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=2, blank=True)
+    education = models.CharField(_("文化程度"), max_length=2, blank=True)
+    student_status = models.CharField(_("在校生状况"), max_length=2, blank=True)
+    health = models.CharField(_("健康状况"), max_length=2, blank=True)
+    labour_skill = models.CharField(_("劳动技能"), max_length=2, blank=True)
+    work_status = models.CharField(_("务工状况"), max_length=2, blank=True)
+    work_months = models.PositiveSmallIntegerField(_("务工时间（月）"), null=True, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    extra = models.JSONField(_("其他名册字段"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["household", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "seq"], name="register_member_unique_seq"),
+            models.UniqueConstraint(
+                fields=["campaign", "id_number"],
+                condition=~models.Q(id_number=""),
+                name="register_member_unique_id_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sex__in=["", "1", "2"]), name="register_member_sex_code"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(work_months__isnull=True) | models.Q(work_months__lte=12),
+                name="register_member_work_months_0_12",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relation})"
