@@ -31,9 +31,11 @@ assets: $(VENV)/.synced ## compile translations and collect static files (no Nod
 	@$(BIN)/python tools/compile_messages.py
 	@$(BIN)/povcensus collectstatic --noinput -v0
 
-messages: $(VENV)/.synced ## refresh the English catalogue from the sources (needs GNU gettext)
-	$(BIN)/povcensus makemessages -l en --no-obsolete --ignore='.venv/*' --ignore='frontend/*' --ignore='var/*'
-	$(BIN)/povcensus makemessages -d djangojs -l en --no-obsolete --ignore='.venv/*' --ignore='frontend/*' --ignore='var/*' --ignore='*/vendor/*'
+messages: $(VENV)/.synced ## refresh each app's English catalogue (<app>/locale) from its sources (needs GNU gettext)
+	@for app in povcensus/*/; do test -d $$app/locale || continue; \
+	  (cd $$app && DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/django-admin makemessages -l en --no-obsolete --ignore='static/*/vendor/*' -v0); \
+	  echo "refreshed $$app/locale"; done
+	@$(BIN)/python tools/check_messages.py
 
 migrate: setup ## apply database migrations (SQLite in var/ unless DATABASE_URL is set)
 	$(BIN)/povcensus migrate --noinput -v1

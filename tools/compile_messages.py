@@ -8,12 +8,12 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent / "povcensus" / "locale"
+ROOT = Path(__file__).resolve().parent.parent / "povcensus"
 
 
 def main() -> int:
     compiled = 0
-    for po_path in sorted(ROOT.glob("*/LC_MESSAGES/*.po")):
+    for po_path in sorted(ROOT.glob("*/locale/*/LC_MESSAGES/*.po")):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue

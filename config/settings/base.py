@@ -12,7 +12,7 @@ from datetime import timedelta
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_str, secret_key
+from config.env import VAR_DIR, env_bool, env_int, env_list, env_str, secret_key
 
 SECRET_KEY = secret_key()
 DEBUG = env_bool("POVCENSUS_DEBUG", False)
@@ -181,7 +181,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "povcensus" / "locale"]
+# Each app keeps its own catalogue in <app>/locale (found through INSTALLED_APPS).
+LOCALE_PATHS: list = []
 TIME_ZONE = env_str("POVCENSUS_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -38,8 +38,8 @@ class Command(BaseCommand):
             return
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for every account: {DEMO_PASSWORD})")
-        self.stdout.write(f"  {'admin':<18} 系统管理员")
-        shown: set[str] = set()
+        self.stdout.write(f"  {'admin':<18} 系统管理员 + 普查办工作人员  湖南省")
+        shown: set[str] = {"admin"}
         for login in result.logins:
             if login.username in shown or (
                 login.username.startswith(("cun", "dcy"))
