@@ -35,7 +35,7 @@ messages: $(VENV)/.synced ## refresh each app's English catalogue (<app>/locale)
 	@for app in povcensus/*/; do test -d $$app/locale || continue; \
 	  (cd $$app && DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/django-admin makemessages -l en --no-obsolete --ignore='static/*/vendor/*' -v0); \
 	  echo "refreshed $$app/locale"; done
-	@$(BIN)/python tools/check_messages.py
+	@$(BIN)/python tools/check_messages.py --fill
 
 migrate: setup ## apply database migrations (SQLite in var/ unless DATABASE_URL is set)
 	$(BIN)/povcensus migrate --noinput -v1

@@ -3,9 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from povcensus.campaign.views import home
 from povcensus.core.api import api
 
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("povcensus.core.urls")),
     path("accounts/", include("povcensus.accounts.urls")),
     path("areas/", include("povcensus.geography.urls")),

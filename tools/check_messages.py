@@ -30,14 +30,46 @@ def problems() -> list[str]:
             if not all(strings) or "fuzzy" in message.flags:
                 found.append(f"untranslated: {where}")
                 continue
-            wanted = sorted(PLACEHOLDER.findall(ids[0]))
+            wanted = sorted(PLACEHOLDER.findall(str(ids[0])))
             for text in strings:
-                if sorted(PLACEHOLDER.findall(text)) != wanted:
+                if sorted(PLACEHOLDER.findall(str(text))) != wanted:
                     found.append(f"placeholders differ: {where}")
     return found
 
 
+def fill_from_other_catalogues() -> int:
+    """Copy a translation of the same source string from another app's catalogue."""
+    from babel.messages.pofile import write_po
+
+    paths = sorted(ROOT.glob("*/locale/en/LC_MESSAGES/*.po"))
+    catalogs = {}
+    for path in paths:
+        with path.open("rb") as handle:
+            catalogs[path] = read_po(handle, locale="en")
+    memory = {
+        m.id: m.string
+        for c in catalogs.values()
+        for m in c
+        if m.id and m.string and "fuzzy" not in m.flags
+    }
+    filled = 0
+    for path, catalog in catalogs.items():
+        changed = False
+        for message in catalog:
+            if message.id and not message.string and message.id in memory:
+                message.string = memory[message.id]
+                message.flags.discard("fuzzy")
+                changed = True
+                filled += 1
+        if changed:
+            with path.open("wb") as handle:
+                write_po(handle, catalog, width=100)
+    return filled
+
+
 def main() -> int:
+    if "--fill" in sys.argv:
+        print(f"filled {fill_from_other_catalogues()} entries from other catalogues")
     found = problems()
     for line in found:
         print(line)

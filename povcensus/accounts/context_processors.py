@@ -13,7 +13,7 @@ from povcensus.accounts.scope import scope_of
 
 # (url name, label, permission needed or None for every signed-in user)
 NAVIGATION: list[tuple[str, Any, Perm | None]] = [
-    ("core:home", _("首页"), None),
+    ("home", _("首页"), None),
     ("geography:tree", _("行政区划"), Perm.AREA_VIEW),
     ("campaign:list", _("调查项目"), Perm.AREA_VIEW),
     ("accounts:user_list", _("账号管理"), Perm.USER_MANAGE),

@@ -79,7 +79,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             user: User = request.user  # type: ignore[assignment]
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("密码已修改。"))
-            return redirect("core:home")
+            return redirect("home")
     return render(
         request,
         "accounts/password_change.html",

@@ -1,4 +1,4 @@
-"""Campaign pages: list, timetable, creation."""
+"""Campaign pages: the home page, the list, the timetable, creation."""
 
 from __future__ import annotations
 
@@ -9,14 +9,22 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from povcensus.accounts.roles import Perm
+from povcensus.accounts.roles import ROLE_LABELS, Perm
 from povcensus.accounts.scope import scope_of
 from povcensus.campaign.forms import CampaignForm, PhaseForm
 from povcensus.campaign.models import PhaseKind
-from povcensus.campaign.selectors import access_campaign, campaign_list, campaign_phases
+from povcensus.campaign.selectors import (
+    access_campaign,
+    campaign_current,
+    campaign_list,
+    campaign_phases,
+    phase_current,
+)
 from povcensus.campaign.services import PhaseSpec, campaign_create, phase_set
 from povcensus.campaign.timeline import timeline_rows
 from povcensus.core.errors import ApplicationError
+from povcensus.core.views import HOME_CARDS
+from povcensus.geography.models import Area
 
 
 @login_required
@@ -88,3 +96,46 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("调查项目已创建，请设置各工作阶段的截止日期。"))
             return redirect("campaign:detail", campaign_id=campaign.pk)
     return render(request, "campaign/form.html", {"form": form})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    campaign = campaign_current(actor=request.user)
+    today = timezone.localdate()
+    phases = list(campaign_phases(campaign=campaign)) if campaign else []
+    current = phase_current(campaign=campaign, today=today) if campaign else None
+    cards = []
+    for template, perm, context in HOME_CARDS:
+        if perm is None or scope.has_perm(perm):
+            cards.append(
+                {
+                    "template": template,
+                    "context": context(request, campaign) if callable(context) else {},
+                }
+            )
+    names = dict(
+        Area.objects.filter(
+            code__in=[g.area_code for g in scope.grants if g.area_code]
+        ).values_list("code", "name")
+    )
+    grants = [
+        {
+            "role": ROLE_LABELS[g.role],
+            "area": g.area_code,
+            "area_name": names.get(g.area_code or "", ""),
+        }
+        for g in scope.grants
+    ]
+    return render(
+        request,
+        "campaign/home.html",
+        {
+            "campaign": campaign,
+            "phases": phases,
+            "current_phase": current,
+            "today": today,
+            "grants": grants,
+            "cards": cards,
+        },
+    )
