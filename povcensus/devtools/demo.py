@@ -27,6 +27,7 @@ from povcensus.campaign.services import (
 )
 from povcensus.core.progress import NullProgress, Progress
 from povcensus.devtools import generator
+from povcensus.devtools.listing_demo import build_demo_listings
 from povcensus.devtools.loader import load_households
 from povcensus.devtools.names import person_name, phone_number
 from povcensus.geography.services import geography_import
@@ -192,6 +193,16 @@ def demo_build(
     )
     hh, members = load_households(
         campaign_id=campaign.pk, records=records, total=households, progress=progress
+    )
+    village_signers = {
+        f"{generator.DEMO_TOWNSHIP[0][:9]}{201 + i:03d}": users[f"cun{i + 1:02d}"]
+        for i in range(len(generator.DEMO_FORMER_VILLAGES))
+    }
+    build_demo_listings(
+        campaign=campaign,
+        seed=seed,
+        village_signers=village_signers,
+        township_signer=users["jinshan_office"],
     )
     campaign_set_status(actor=admin, campaign=campaign, status=CampaignStatus.ACTIVE)
     audit_record(

@@ -63,3 +63,18 @@ def test_demo_command_is_idempotent_and_prints_logins(capsys: Any) -> None:
     assert "already present" in out
     assert "jinshan_office" in out
     assert "Jinshan2023" in out
+
+
+def test_demo_listings_are_approved_with_evidence_where_required(world: Any) -> None:
+    from povcensus.listing.models import EVIDENCE_REQUIRED, ListingState, VillageListing
+    from povcensus.listing.selectors import roster_entries
+
+    listings = VillageListing.objects.filter(campaign=world.campaign)
+    assert listings.count() == 16
+    assert set(listings.values_list("state", flat=True)) == {ListingState.APPROVED}
+    roster = roster_entries(campaign_id=world.campaign.pk)
+    assert 0 < roster.count() <= Member.objects.filter(campaign=world.campaign).values("household").distinct().count()
+    for listing in listings:
+        for entry in listing.entries.filter(status__in=list(EVIDENCE_REQUIRED)):
+            assert entry.explanation
+            assert entry.evidence.exists()
