@@ -73,7 +73,11 @@ def test_demo_listings_are_approved_with_evidence_where_required(world: Any) -> 
     assert listings.count() == 16
     assert set(listings.values_list("state", flat=True)) == {ListingState.APPROVED}
     roster = roster_entries(campaign_id=world.campaign.pk)
-    assert 0 < roster.count() <= Member.objects.filter(campaign=world.campaign).values("household").distinct().count()
+    assert (
+        0
+        < roster.count()
+        <= Member.objects.filter(campaign=world.campaign).values("household").distinct().count()
+    )
     for listing in listings:
         for entry in listing.entries.filter(status__in=list(EVIDENCE_REQUIRED)):
             assert entry.explanation
