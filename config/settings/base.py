@@ -236,4 +236,6 @@ LOGGING = {
 # --- povcensus ----------------------------------------------------------------------------
 # `flush` wipes the append-only audit table too; only allowed where data is disposable.
 POVCENSUS_ALLOW_FLUSH = env_bool("POVCENSUS_ALLOW_FLUSH", False)
+# Parallel audit hash chains on PostgreSQL (decision 0003); SQLite always uses one.
+POVCENSUS_AUDIT_CHAINS = env_int("POVCENSUS_AUDIT_CHAINS", 8)
 POVCENSUS_SITE_NAME = _("脱贫攻坚调查平台")
