@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 ZH = "中文 (zh)"
@@ -199,8 +200,13 @@ def workbook_bytes(form: FormSource) -> bytes:
 
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    # A fixed creation date keeps the bytes of an unchanged source identical.
     book.set_properties(
-        {"title": form.title[0], "comments": "povcensus built-in questionnaire (XLSForm)"}
+        {
+            "title": form.title[0],
+            "comments": "povcensus built-in questionnaire (XLSForm)",
+            "created": datetime(2023, 9, 1, tzinfo=UTC),
+        }
     )
     header = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     group = book.add_format({"bold": True, "bg_color": "#F4F6F0"})

@@ -38,9 +38,15 @@ def hh(column: str) -> str:
     return f"pulldata('households', '{column}', 'name', ${{hh_number}})"
 
 
-def member(column: str) -> str:
-    """The register's value of ``column`` for this member row (``<hh_number>-<row>``)."""
-    return f"pulldata('members', '{column}', 'key', concat(${{hh_number}}, '-', position(..)))"
+def member(column: str, *, depth: int = 1) -> str:
+    """The register's value of ``column`` for this member row (``<hh_number>-<row>``).
+
+    A default is evaluated in the context of its own field, so ``..`` is the repeat
+    instance for a field directly in the repeat and ``../..`` for one in a group inside it
+    (``depth=2``).
+    """
+    row = "/".join([".."] * depth)
+    return f"pulldata('members', '{column}', 'key', concat(${{hh_number}}, '-', position({row})))"
 
 
 def campaign(column: str) -> str:
@@ -149,9 +155,11 @@ def build() -> FormSource:
 
     # A. Identification
     form.add(
-        begin_group(
-            "a", ("A. 户基本情况", "A. Household identification"), relevant=DONE, appearance=None
-        ),
+        # Part 1 (A, and B up to the member rows) is asked whatever the outcome (the
+        # dictionary's relevance rule starts after A/B), so the register defaults set when
+        # the household is chosen are kept: an engine may drop a value written to a field
+        # that is not relevant at that moment (Web Forms 0.22 does).
+        begin_group("a", ("A. 户基本情况", "A. Household identification"), appearance=None),
         q(
             "select_one identification_standard",
             "a_identification_standard",
@@ -181,8 +189,9 @@ def build() -> FormSource:
             "integer",
             "a_exit_year",
             ("脱贫年度", "Year of exit"),
-            relevant="${a_exit_status} != '04' and ${a_exit_status} != ''",
-            required=True,
+            # Fields that receive register defaults carry no relevance: an engine may drop
+            # a value set while the field is not relevant (Web Forms 0.22 does).
+            required="${a_exit_status} != '04' and ${a_exit_status} != ''",
             constraint=". >= 2014 and . <= number(substr(${reference_date}, 0, 4))",
             constraint_message=(
                 "脱贫年度应在 2014 年至标准时点所在年度之间。",
@@ -233,7 +242,7 @@ def build() -> FormSource:
 
     # B. Members
     form.add(
-        begin_group("b", ("B. 家庭成员", "B. Household members"), relevant=DONE, appearance=None),
+        begin_group("b", ("B. 家庭成员", "B. Household members"), appearance=None),
         q(
             "integer",
             "b_member_rows",
@@ -242,7 +251,7 @@ def build() -> FormSource:
                 "名册成员 ${reg_member_count} 人，均须逐一核实（已减少的成员也保留一行）；有新增成员时加大行数。",
                 "The register lists ${reg_member_count}; verify each (keep a row for those who left); raise the number for new members.",
             ),
-            required=True,
+            required=DONE,
             constraint=". >= ${reg_member_count} and . >= 1 and . <= 30",
             constraint_message=(
                 "行数不能少于名册人数（${reg_member_count}），且在 1 到 30 之间。",
@@ -251,7 +260,15 @@ def build() -> FormSource:
             calculation=hh("member_count"),
             trigger="${hh_number}",
         ),
-        begin_repeat("members", ("家庭成员", "Member"), repeat_count="${b_member_rows}"),
+        # Rows exist only for a completed interview.  They are created when the outcome
+        # becomes "completed", while the repeat is relevant, so the register defaults
+        # (set when a row is created) are kept by every engine.
+        begin_repeat(
+            "members",
+            ("家庭成员", "Member"),
+            relevant=DONE,
+            repeat_count=f"if({DONE}, ${{b_member_rows}}, 0)",
+        ),
         calc("m_key", "concat(${hh_number}, '-', position(..))"),
         calc("m_reg_name", "pulldata('members', 'name', 'key', ${m_key})"),
         calc("m_reg_id_number", "pulldata('members', 'id_number', 'key', ${m_key})"),
@@ -347,7 +364,7 @@ def build() -> FormSource:
             "m_ethnicity",
             ("民族", "Ethnicity"),
             required=True,
-            default=member("ethnicity"),
+            default=member("ethnicity", depth=2),
             appearance="autocomplete",
         ),
         q(
@@ -355,14 +372,14 @@ def build() -> FormSource:
             "m_education",
             ("文化程度", "Education"),
             required=True,
-            default=member("education"),
+            default=member("education", depth=2),
         ),
         q(
             "select_one student_status",
             "m_student_status",
             ("在校生状况", "Student status"),
             required=True,
-            default=member("student_status"),
+            default=member("student_status", depth=2),
             appearance="minimal",
         ),
         q(
@@ -370,7 +387,7 @@ def build() -> FormSource:
             "m_health",
             ("健康状况", "Health"),
             required=True,
-            default=member("health"),
+            default=member("health", depth=2),
         ),
         q(
             "select_one disability_category",
@@ -397,7 +414,7 @@ def build() -> FormSource:
             "m_labour_skill",
             ("劳动技能", "Labour ability"),
             required=True,
-            default=member("labour_skill"),
+            default=member("labour_skill", depth=2),
             constraint=f"{age} = '' or {age} >= 16 or . = '5'",
             constraint_message=(
                 "未满 16 周岁的成员劳动技能只能是“无劳动力”。",
@@ -409,7 +426,7 @@ def build() -> FormSource:
             "m_work_status",
             ("务工状况", "Work away from home"),
             required=True,
-            default=member("work_status"),
+            default=member("work_status", depth=2),
         ),
         q(
             "integer",
@@ -418,7 +435,10 @@ def build() -> FormSource:
             relevant="${m_work_status} != '' and ${m_work_status} != '0'",
             required=True,
             # Integer nodes refuse non-numbers, so guard the register value.
-            default=f"if(regex({member('work_months')}, '^[0-9]+$'), {member('work_months')}, '')",
+            default=(
+                f"if(regex({member('work_months', depth=2)}, '^[0-9]+$'), "
+                f"{member('work_months', depth=2)}, '')"
+            ),
             constraint=". >= 1 and . <= 12",
             constraint_message=(
                 "有务工地点时，务工时间应为 1 到 12 个月。",
@@ -556,6 +576,7 @@ def build() -> FormSource:
         yes_no(
             "b_members_confirmed",
             ("以上成员信息已逐一核实", "Every member above has been verified"),
+            relevant=DONE,
             required=True,
             constraint=(
                 ". = '1' and count(../members[m_relation = '01' and "
