@@ -11,6 +11,9 @@ class QuestionnairesConfig(AppConfig):
 
         from povcensus.accounts.context_processors import register_navigation
         from povcensus.accounts.roles import Perm
+        from povcensus.core.api import api
         from povcensus.questionnaires import audit_actions  # noqa: F401
+        from povcensus.questionnaires.api import router
 
         register_navigation("questionnaires:list", _("调查问卷"), Perm.FORM_MANAGE)
+        api.add_router("/questionnaires", router)

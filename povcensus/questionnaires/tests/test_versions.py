@@ -239,3 +239,36 @@ def test_list_and_menu_for_the_office(world: Any, client_for: Any) -> None:
     assert "清查摸底表" in page
     assert "使用中" in page
     assert f'href="{reverse("questionnaires:list")}"' in page  # the menu entry
+
+
+def test_the_database_refuses_to_change_a_published_version(world: Any) -> None:
+    from django.db import DatabaseError, transaction
+
+    office = world.user("jinshan_office")
+    version = form_version_publish(actor=office, version=_upload(office, "1"))
+    for change in ({"xform": "<changed/>"}, {"md5": "0" * 32}, {"state": "draft"}):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            FormVersion.objects.filter(pk=version.pk).update(**change)
+    assert FormVersion.objects.get(pk=version.pk).xform == version.xform
+    FormVersion.objects.filter(pk=version.pk).update(field_count=99)  # bookkeeping may change
+
+
+def test_api_lists_versions_live_forms_and_a_schema(world: Any, client_for: Any) -> None:
+    client = client_for("jinshan_office")
+    live = client.get(f"/api/questionnaires/campaigns/{world.campaign.pk}/live").json()
+    kinds = {row["kind"]: row["version"] for row in live}
+    assert set(kinds) == {"household", "village", "listing"}
+    household = kinds["household"]
+    assert household["state"] == "published"
+    assert "members.csv" in household["media_files"]
+    schema = client.get(f"/api/questionnaires/versions/{household['id']}/schema").json()
+    fields = {f["name"]: f for f in schema["fields"]}
+    assert fields["m_name"]["repeat"] == "/data/b/members"
+    assert fields["a_other_causes"]["select_multiple"] is True
+    assert schema["default_language"] == "中文 (zh)"
+    assert [c["value"] for c in schema["choice_lists"]["outcome"]] == ["1", "2", "3", "4", "5"]
+    listed = client.get("/api/questionnaires/versions").json()
+    assert household["id"] in [v["id"] for v in listed]
+    denied = client_for("dcy01").get("/api/questionnaires/versions")
+    assert denied.status_code == 403
+    assert denied.json()["error"]["code"] == "core.permission_denied"
