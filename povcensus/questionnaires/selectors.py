@@ -106,43 +106,90 @@ def live_version(*, campaign: Campaign, kind: FormKind) -> FormVersion | None:
     return row.version if row else None
 
 
-def prefill_households(households: Iterable[Household]) -> list[PrefillHousehold]:
-    """Turn register rows (already obtained by an entitled read) into prefill records."""
-    result = []
-    for h in households:
-        members = tuple(
+HOUSEHOLD_COLUMNS = (
+    "pk",
+    "number",
+    "head_name",
+    "village_id",
+    "village__name",
+    "size_registered",
+    "identification_standard",
+    "attribute",
+    "exit_status",
+    "exit_year",
+    "main_cause",
+    "other_causes",
+    "phone",
+)
+MEMBER_COLUMNS = (
+    "household_id",
+    "seq",
+    "name",
+    "sex",
+    "id_type",
+    "id_number",
+    "relation",
+    "ethnicity",
+    "education",
+    "student_status",
+    "health",
+    "labour_skill",
+    "work_status",
+    "work_months",
+)
+
+
+def prefill_households(households: QuerySet[Household]) -> list[PrefillHousehold]:
+    """Prefill records of ``households`` (a set the caller is entitled to), two queries.
+
+    Plain rows rather than model instances: a county's prefill holds tens of thousands of
+    households and several times as many members.
+    """
+    members: dict[int, list[PrefillMember]] = {}
+    member_rows = (
+        Member.objects.filter(household__in=households.values("pk"))
+        .order_by("household_id", "seq")
+        .values_list(*MEMBER_COLUMNS)
+    )
+    for household_id, seq, *values in member_rows.iterator(chunk_size=5000):
+        name, sex, id_type, id_number, relation, ethnicity, education, student, health = values[:9]
+        labour, work, months = values[9:]
+        members.setdefault(household_id, []).append(
             PrefillMember(
-                seq=m.seq,
-                name=m.name,
-                sex=m.sex,
-                id_type=m.id_type or "1",
-                id_number=m.id_number,
-                relation=m.relation,
-                ethnicity=m.ethnicity,
-                education=m.education,
-                student_status=m.student_status,
-                health=m.health,
-                labour_skill=m.labour_skill,
-                work_status=m.work_status,
-                work_months=m.work_months,
+                seq=seq,
+                name=name,
+                sex=sex,
+                id_type=id_type or "1",
+                id_number=id_number,
+                relation=relation,
+                ethnicity=ethnicity,
+                education=education,
+                student_status=student,
+                health=health,
+                labour_skill=labour,
+                work_status=work,
+                work_months=months,
             )
-            for m in h.members.all()
         )
+    result = []
+    for row in households.order_by().values_list(*HOUSEHOLD_COLUMNS).iterator(chunk_size=5000):
+        pk, number, head, village, village_name, size, standard, attribute, exit_status = row[:9]
+        exit_year, main_cause, other_causes, phone = row[9:]
         result.append(
             PrefillHousehold(
-                number=h.number,
-                head_name=h.head_name,
-                village_code=h.village_id,
-                village_name=h.village.name,
-                size=h.size_registered,
-                identification_standard=h.identification_standard,
-                attribute=h.attribute,
-                exit_status=h.exit_status,
-                exit_year=h.exit_year,
-                main_cause=h.main_cause,
-                other_causes=tuple(h.other_causes or ()),
-                phone=h.phone,
-                members=members,
+                number=number,
+                head_name=head,
+                village_code=village,
+                village_name=village_name,
+                size=size,
+                identification_standard=standard,
+                attribute=attribute,
+                exit_status=exit_status,
+                exit_year=exit_year,
+                main_cause=main_cause,
+                other_causes=tuple(other_causes or ()),
+                phone=phone,
+                members=tuple(members.get(pk, ())),
             )
         )
     return result
@@ -161,10 +208,7 @@ def version_media(
     (default: the villages of ``households``) fills villages.csv, so a team assigned a
     village without households still gets it.  Not scoped: the caller chooses the set.
     """
-    rows = households.select_related("village").prefetch_related(
-        Prefetch("members", queryset=Member.objects.order_by("seq"))
-    )
-    prefill = prefill_households(rows)
+    prefill = prefill_households(households)
     files = build_prefill(
         prefill,
         campaign_name=campaign.name,
