@@ -63,7 +63,7 @@ class Field:
 
     name: str
     path: str
-    kind: str  # group, repeat, input, select_one, select_multiple, upload, calculate, note, meta …
+    kind: str  # group, repeat, input, select_one, select_multiple, upload, calculate, note, preload, meta …
     type: str  # the bind type: string, int, decimal, date, geopoint, binary … ("" for groups)
     repeat: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
@@ -318,6 +318,8 @@ def extract_schema(
                     kind = "note"
             elif "calculate" in bind:
                 kind, label_element = "calculate", None
+            elif bind.get("jr:preload"):
+                kind, label_element = "preload", None  # start, end, today, deviceid …
             else:
                 kind, label_element = "hidden", None
             choice_list = None

@@ -135,6 +135,8 @@ def test_household_structure_for_rules_and_exports() -> None:
     members = household.field("m_name")
     assert members.repeat == "/data/b/members"
     assert household.field("a_other_causes").select_multiple
+    assert household.field("start").kind == "preload"
+    assert household.field("reg_head_name").kind == "calculate"
     assert "6" in (household.field("m_in_school").relevant or "")
     assert household.field("h_per_capita").calculate is not None
     assert household.field("z_signature").appearance == "signature"
