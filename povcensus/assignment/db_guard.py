@@ -1,0 +1,268 @@
+"""Database triggers that make the cross-township rule (乡级交叉) impossible to break.
+
+The rule: no assignment's team has an enumerator whose home township is the township of
+the assigned unit.  Four writes could break it, and each is refused by the database itself
+on PostgreSQL (plpgsql) and SQLite (``RAISE(ABORT, …)``), whatever wrote it (a service,
+the ORM, the admin, a bulk COPY, raw SQL):
+
+* inserting or updating an assignment row (team, township, village or household);
+* adding or changing a team member of a team that has units in the member's home township;
+* changing a user's home township to one where their team has units;
+* moving a household to another village: the change is carried onto its assignment row,
+  which is then checked like any other update.
+
+The assignment row also must name the household's own village (checked here) and the
+township of its village (a check constraint).  Every refusal message starts with
+:data:`CROSS_TOWNSHIP_MARKER` or :data:`VILLAGE_MISMATCH_MARKER`, which the services turn
+back into coded errors.
+
+On PostgreSQL the assignment check is a statement-level trigger over the transition
+table, so a COPY or a bulk insert of a million rows is checked with one join instead of
+a million lookups.  SQLite rebuilds a table (dropping its triggers) for some schema
+changes, so :func:`install` also runs after every ``migrate`` (``post_migrate``); it is
+idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CROSS_TOWNSHIP_MARKER = "assignment.cross_township"
+VILLAGE_MISMATCH_MARKER = "assignment.unit_village_mismatch"
+TABLES = ("assignment_assignment", "team_teammember", "accounts_user", "register_household")
+
+_CROSS_MESSAGE = (
+    f"{CROSS_TOWNSHIP_MARKER}: an enumerator may not survey a unit in their own home township"
+)
+_MISMATCH_MESSAGE = (
+    f"{VILLAGE_MISMATCH_MARKER}: the assignment must name the village of the household"
+)
+
+_ASSIGNMENT_CONFLICT_PG = """
+    SELECT 1 FROM assignment_new a
+    JOIN team_teammember m ON m.team_id = a.team_id
+    JOIN accounts_user u ON u.id = m.user_id
+    WHERE u.home_township_id = a.township_code
+"""
+_POSTGRES_CREATE = [
+    f"""
+    CREATE OR REPLACE FUNCTION assignment_check_new_rows() RETURNS trigger AS $$
+    BEGIN
+        IF EXISTS ({_ASSIGNMENT_CONFLICT_PG}) THEN
+            RAISE EXCEPTION '{_CROSS_MESSAGE}' USING ERRCODE = 'check_violation';
+        END IF;
+        IF EXISTS (
+            SELECT 1 FROM assignment_new a JOIN register_household h ON h.id = a.household_id
+            WHERE h.village_code <> a.village_code
+        ) THEN
+            RAISE EXCEPTION '{_MISMATCH_MESSAGE}' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+    END;
+    $$ LANGUAGE plpgsql
+    """,  # noqa: S608 (constant SQL, no input)
+    "DROP TRIGGER IF EXISTS assignment_cross_township_insert ON assignment_assignment",
+    """CREATE TRIGGER assignment_cross_township_insert AFTER INSERT ON assignment_assignment
+       REFERENCING NEW TABLE AS assignment_new
+       FOR EACH STATEMENT EXECUTE FUNCTION assignment_check_new_rows()""",
+    "DROP TRIGGER IF EXISTS assignment_cross_township_update ON assignment_assignment",
+    """CREATE TRIGGER assignment_cross_township_update AFTER UPDATE ON assignment_assignment
+       REFERENCING NEW TABLE AS assignment_new
+       FOR EACH STATEMENT EXECUTE FUNCTION assignment_check_new_rows()""",
+    f"""
+    CREATE OR REPLACE FUNCTION assignment_check_team_member() RETURNS trigger AS $$
+    BEGIN
+        IF EXISTS (
+            SELECT 1 FROM assignment_assignment a JOIN accounts_user u ON u.id = NEW.user_id
+            WHERE a.team_id = NEW.team_id AND a.township_code = u.home_township_id
+        ) THEN
+            RAISE EXCEPTION '{_CROSS_MESSAGE}' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END;
+    $$ LANGUAGE plpgsql
+    """,  # noqa: S608 (constant SQL, no input)
+    "DROP TRIGGER IF EXISTS assignment_cross_township_member ON team_teammember",
+    """CREATE TRIGGER assignment_cross_township_member
+       BEFORE INSERT OR UPDATE OF user_id, team_id ON team_teammember
+       FOR EACH ROW EXECUTE FUNCTION assignment_check_team_member()""",
+    f"""
+    CREATE OR REPLACE FUNCTION assignment_check_home_township() RETURNS trigger AS $$
+    BEGIN
+        IF EXISTS (
+            SELECT 1 FROM team_teammember m JOIN assignment_assignment a ON a.team_id = m.team_id
+            WHERE m.user_id = NEW.id AND a.township_code = NEW.home_township_id
+        ) THEN
+            RAISE EXCEPTION '{_CROSS_MESSAGE}' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END;
+    $$ LANGUAGE plpgsql
+    """,  # noqa: S608 (constant SQL, no input)
+    "DROP TRIGGER IF EXISTS assignment_cross_township_home ON accounts_user",
+    """CREATE TRIGGER assignment_cross_township_home
+       BEFORE UPDATE OF home_township_id ON accounts_user
+       FOR EACH ROW WHEN (OLD.home_township_id IS DISTINCT FROM NEW.home_township_id)
+       EXECUTE FUNCTION assignment_check_home_township()""",
+    """
+    CREATE OR REPLACE FUNCTION assignment_follow_household_village() RETURNS trigger AS $$
+    BEGIN
+        UPDATE assignment_assignment
+           SET village_code = NEW.village_code,
+               township_code = substr(NEW.village_code, 1, 9) || '000'
+         WHERE household_id = NEW.id;
+        RETURN NULL;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    "DROP TRIGGER IF EXISTS assignment_follow_household_village ON register_household",
+    """CREATE TRIGGER assignment_follow_household_village
+       AFTER UPDATE OF village_code ON register_household
+       FOR EACH ROW WHEN (OLD.village_code IS DISTINCT FROM NEW.village_code)
+       EXECUTE FUNCTION assignment_follow_household_village()""",
+]
+_POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS assignment_cross_township_insert ON assignment_assignment",
+    "DROP TRIGGER IF EXISTS assignment_cross_township_update ON assignment_assignment",
+    "DROP TRIGGER IF EXISTS assignment_cross_township_member ON team_teammember",
+    "DROP TRIGGER IF EXISTS assignment_cross_township_home ON accounts_user",
+    "DROP TRIGGER IF EXISTS assignment_follow_household_village ON register_household",
+    "DROP FUNCTION IF EXISTS assignment_check_new_rows()",
+    "DROP FUNCTION IF EXISTS assignment_check_team_member()",
+    "DROP FUNCTION IF EXISTS assignment_check_home_township()",
+    "DROP FUNCTION IF EXISTS assignment_follow_household_village()",
+]
+
+_SQLITE_ASSIGNMENT_BODY = f"""
+    BEGIN
+        SELECT RAISE(ABORT, '{_CROSS_MESSAGE}') WHERE EXISTS (
+            SELECT 1 FROM team_teammember m JOIN accounts_user u ON u.id = m.user_id
+            WHERE m.team_id = NEW.team_id AND u.home_township_id = NEW.township_code
+        );
+        SELECT RAISE(ABORT, '{_MISMATCH_MESSAGE}')
+        WHERE NEW.household_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM register_household h
+            WHERE h.id = NEW.household_id AND h.village_code = NEW.village_code
+        );
+    END"""  # noqa: S608 (constant SQL, no input)
+_SQLITE_CREATE = [
+    f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_insert
+        BEFORE INSERT ON assignment_assignment {_SQLITE_ASSIGNMENT_BODY}""",
+    f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_update
+        BEFORE UPDATE OF team_id, township_code, village_code, household_id
+        ON assignment_assignment {_SQLITE_ASSIGNMENT_BODY}""",
+    f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_member_insert
+        BEFORE INSERT ON team_teammember
+        BEGIN
+            SELECT RAISE(ABORT, '{_CROSS_MESSAGE}') WHERE EXISTS (
+                SELECT 1 FROM assignment_assignment a JOIN accounts_user u ON u.id = NEW.user_id
+                WHERE a.team_id = NEW.team_id AND a.township_code = u.home_township_id
+            );
+        END""",  # noqa: S608 (constant SQL, no input)
+    f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_member_update
+        BEFORE UPDATE OF user_id, team_id ON team_teammember
+        BEGIN
+            SELECT RAISE(ABORT, '{_CROSS_MESSAGE}') WHERE EXISTS (
+                SELECT 1 FROM assignment_assignment a JOIN accounts_user u ON u.id = NEW.user_id
+                WHERE a.team_id = NEW.team_id AND a.township_code = u.home_township_id
+            );
+        END""",  # noqa: S608 (constant SQL, no input)
+    f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_home
+        BEFORE UPDATE OF home_township_id ON accounts_user
+        WHEN NEW.home_township_id IS NOT OLD.home_township_id
+        BEGIN
+            SELECT RAISE(ABORT, '{_CROSS_MESSAGE}') WHERE EXISTS (
+                SELECT 1 FROM team_teammember m
+                JOIN assignment_assignment a ON a.team_id = m.team_id
+                WHERE m.user_id = NEW.id AND a.township_code = NEW.home_township_id
+            );
+        END""",  # noqa: S608 (constant SQL, no input)
+    """CREATE TRIGGER IF NOT EXISTS assignment_follow_household_village
+        AFTER UPDATE OF village_code ON register_household
+        WHEN NEW.village_code IS NOT OLD.village_code
+        BEGIN
+            UPDATE assignment_assignment
+               SET village_code = NEW.village_code,
+                   township_code = substr(NEW.village_code, 1, 9) || '000'
+             WHERE household_id = NEW.id;
+        END""",
+]
+_SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS assignment_cross_township_insert",
+    "DROP TRIGGER IF EXISTS assignment_cross_township_update",
+    "DROP TRIGGER IF EXISTS assignment_cross_township_member_insert",
+    "DROP TRIGGER IF EXISTS assignment_cross_township_member_update",
+    "DROP TRIGGER IF EXISTS assignment_cross_township_home",
+    "DROP TRIGGER IF EXISTS assignment_follow_household_village",
+]
+TRIGGER_NAMES = {
+    "postgresql": {
+        "assignment_cross_township_insert",
+        "assignment_cross_township_update",
+        "assignment_cross_township_member",
+        "assignment_cross_township_home",
+        "assignment_follow_household_village",
+    },
+    "sqlite": {
+        "assignment_cross_township_insert",
+        "assignment_cross_township_update",
+        "assignment_cross_township_member_insert",
+        "assignment_cross_township_member_update",
+        "assignment_cross_township_home",
+        "assignment_follow_household_village",
+    },
+}
+
+
+def _statements(vendor: str, create: bool) -> list[str]:
+    if vendor == "postgresql":
+        return _POSTGRES_CREATE if create else _POSTGRES_DROP
+    if vendor == "sqlite":
+        return _SQLITE_CREATE if create else _SQLITE_DROP
+    raise NotImplementedError(f"no cross-township guard for database vendor {vendor!r}")
+
+
+def install(connection: Any) -> None:
+    with connection.cursor() as cursor:
+        for sql in _statements(connection.vendor, create=True):
+            cursor.execute(sql)
+
+
+def remove(connection: Any) -> None:
+    with connection.cursor() as cursor:
+        for sql in _statements(connection.vendor, create=False):
+            cursor.execute(sql)
+
+
+def installed(connection: Any) -> set[str]:
+    """Names of the guard's triggers present in the database."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'assignment_%%'"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'assignment_%'"
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def ensure_installed(using: str = "default", **_kwargs: Any) -> None:
+    """Install the triggers if every table they guard exists (``post_migrate`` receiver)."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor not in TRIGGER_NAMES:
+        return
+    existing = set(connection.introspection.table_names())
+    if set(TABLES) <= existing and installed(connection) != TRIGGER_NAMES[connection.vendor]:
+        install(connection)
+
+
+def is_cross_township_refusal(error: BaseException) -> bool:
+    return CROSS_TOWNSHIP_MARKER in str(error)
+
+
+def is_village_mismatch_refusal(error: BaseException) -> bool:
+    return VILLAGE_MISMATCH_MARKER in str(error)
