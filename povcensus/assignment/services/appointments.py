@@ -36,7 +36,7 @@ PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 def _household_unit(*, actor: Any, assignment_id: int) -> Assignment:
     """The household unit to book, locked; ``appointment.manage`` over its village needed."""
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("team", "campaign", "household")
         .filter(pk=assignment_id)
         .first()

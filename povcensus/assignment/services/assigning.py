@@ -408,7 +408,7 @@ def auto_assign_apply(
     area = _run_area(actor=actor, campaign=campaign, area_code=area_code)
     # Serialise plans over the same teams (SQLite transactions are serial already).
     list(
-        Team.objects.select_for_update().filter(
+        Team.objects.select_for_update(of=("self",)).filter(
             pk__in=[t.pk for t in teams_for_area(campaign=campaign, area_code=area.code)]
         )
     )
@@ -456,7 +456,7 @@ def write_moves(
         if m.assignment_id is None
     ]
     moved_ids = {m.assignment_id: m for m in moves if m.assignment_id is not None}
-    moved = list(Assignment.objects.select_for_update().filter(pk__in=list(moved_ids)))
+    moved = list(Assignment.objects.select_for_update(of=("self",)).filter(pk__in=list(moved_ids)))
     for row in moved:
         row.team_id = moved_ids[row.pk].to_team
         row.updated_at = now
@@ -593,7 +593,7 @@ def assignment_reassign(*, actor: Any, assignment_id: int, team_id: int, reason:
 
     access_assignment(actor=actor, assignment_id=assignment_id)
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("team", "campaign")
         .get(pk=assignment_id)
     )
@@ -650,7 +650,7 @@ def assignment_status_set(*, actor: Any, assignment_id: int, status: str) -> Ass
     :data:`STATUS_STEPS`, ``core.not_found`` when the unit is not the actor's team's.
     """
     team_ids = set(teams_of(actor=actor).values_list("pk", flat=True))
-    assignment = Assignment.objects.select_for_update().filter(pk=assignment_id).first()
+    assignment = Assignment.objects.select_for_update(of=("self",)).filter(pk=assignment_id).first()
     if assignment is None or assignment.team_id not in team_ids:
         raise ApplicationError(NOT_FOUND)
     old = UnitStatus(assignment.status)

@@ -50,7 +50,7 @@ def non_interview_record(
     """
     visible_teams = set(teams_of(actor=actor).values_list("pk", flat=True))
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("team", "household")
         .filter(pk=assignment_id)
         .first()
