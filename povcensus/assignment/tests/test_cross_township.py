@@ -315,14 +315,15 @@ def test_moving_a_household_into_its_teams_home_township_is_refused(world: Any) 
     t01 = Team.objects.get(campaign=world.campaign, code="T01")
     row = Assignment.objects.filter(team=t01, kind=UnitKind.HOUSEHOLD).first()
     assert row is not None
+    household_id = row.household_id or 0
     _refused_by_database(
-        lambda: Household.objects.filter(pk=row.household_id).update(village_id=YINHE_VILLAGE)
+        lambda: Household.objects.filter(pk=household_id).update(village_id=YINHE_VILLAGE)
     )
     # A move that breaks no rule carries the new village onto the assignment row.
     t02_row = Assignment.objects.filter(
         team__code="T02", kind=UnitKind.HOUSEHOLD, campaign=world.campaign
     ).first()
     assert t02_row is not None
-    Household.objects.filter(pk=t02_row.household_id).update(village_id=YINHE_VILLAGE)
+    Household.objects.filter(pk=t02_row.household_id or 0).update(village_id=YINHE_VILLAGE)
     t02_row.refresh_from_db()
     assert (t02_row.village_id, t02_row.township_code) == (YINHE_VILLAGE, YINHE)
