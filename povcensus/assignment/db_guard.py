@@ -11,13 +11,16 @@ the ORM, the admin, a bulk COPY, raw SQL):
 * moving a household to another village: the change is carried onto its assignment row,
   which is then checked like any other update.
 
-The assignment row also must name the household's own village (checked here) and the
-township of its village (a check constraint).  Every refusal message starts with
-:data:`CROSS_TOWNSHIP_MARKER` or :data:`VILLAGE_MISMATCH_MARKER`, which the services turn
-back into coded errors.
+The same triggers keep each row consistent (:data:`UNIT_MISMATCH_MARKER`): a household
+unit names its household's own village and campaign, a village unit an existing village
+and campaign, and the team belongs to the unit's campaign; the township code is that of
+the village (a check constraint).  These checks stand in for foreign-key constraints on
+the campaign and village columns, which would cost one lookup per row; they are stronger
+(consistency, not only existence) and, on PostgreSQL, set-based.  Every refusal message
+starts with its marker, which the services turn back into coded errors.
 
-On PostgreSQL the assignment check is a statement-level trigger over the transition
-table, so a COPY or a bulk insert of a million rows is checked with one join instead of
+On PostgreSQL the assignment checks are statement-level triggers over the transition
+table, so a COPY or a bulk insert of a million rows is checked with a few joins instead of
 a million lookups.  SQLite rebuilds a table (dropping its triggers) for some schema
 changes, so :func:`install` also runs after every ``migrate`` (``post_migrate``); it is
 idempotent.
@@ -28,18 +31,27 @@ from __future__ import annotations
 from typing import Any
 
 CROSS_TOWNSHIP_MARKER = "assignment.cross_township"
-VILLAGE_MISMATCH_MARKER = "assignment.unit_village_mismatch"
-TABLES = ("assignment_assignment", "team_teammember", "accounts_user", "register_household")
+UNIT_MISMATCH_MARKER = "assignment.unit_mismatch"
+TABLES = (
+    "assignment_assignment",
+    "team_teammember",
+    "team_team",
+    "accounts_user",
+    "register_household",
+    "geography_area",
+)
 
 _CROSS_MESSAGE = (
     f"{CROSS_TOWNSHIP_MARKER}: an enumerator may not survey a unit in their own home township"
 )
 _MISMATCH_MESSAGE = (
-    f"{VILLAGE_MISMATCH_MARKER}: the assignment must name the village of the household"
+    f"{UNIT_MISMATCH_MARKER}: the assignment must name the village and campaign of its unit"
+    " and a team of that campaign"
 )
 
+# The (team, township) pairs of a statement are few even when its rows are many.
 _ASSIGNMENT_CONFLICT_PG = """
-    SELECT 1 FROM assignment_new a
+    SELECT 1 FROM (SELECT DISTINCT team_id, township_code FROM assignment_new) a
     JOIN team_teammember m ON m.team_id = a.team_id
     JOIN accounts_user u ON u.id = m.user_id
     WHERE u.home_township_id = a.township_code
@@ -53,7 +65,16 @@ _POSTGRES_CREATE = [
         END IF;
         IF EXISTS (
             SELECT 1 FROM assignment_new a JOIN register_household h ON h.id = a.household_id
-            WHERE h.village_code <> a.village_code
+            WHERE h.village_code <> a.village_code OR h.campaign_id <> a.campaign_id
+        ) OR EXISTS (
+            SELECT 1 FROM assignment_new a
+            WHERE a.household_id IS NULL
+              AND NOT EXISTS (SELECT 1 FROM geography_area g WHERE g.code = a.village_code)
+        ) OR EXISTS (
+            SELECT 1 FROM (SELECT DISTINCT team_id, campaign_id FROM assignment_new) a
+            WHERE NOT EXISTS (
+                SELECT 1 FROM team_team t WHERE t.id = a.team_id AND t.campaign_id = a.campaign_id
+            )
         ) THEN
             RAISE EXCEPTION '{_MISMATCH_MESSAGE}' USING ERRCODE = 'check_violation';
         END IF;
@@ -140,16 +161,25 @@ _SQLITE_ASSIGNMENT_BODY = f"""
             WHERE m.team_id = NEW.team_id AND u.home_township_id = NEW.township_code
         );
         SELECT RAISE(ABORT, '{_MISMATCH_MESSAGE}')
-        WHERE NEW.household_id IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM register_household h
-            WHERE h.id = NEW.household_id AND h.village_code = NEW.village_code
+        WHERE (
+            NEW.household_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM register_household h
+                WHERE h.id = NEW.household_id AND h.village_code = NEW.village_code
+                  AND h.campaign_id = NEW.campaign_id
+            )
+        ) OR (
+            NEW.household_id IS NULL AND NOT EXISTS (
+                SELECT 1 FROM geography_area g WHERE g.code = NEW.village_code
+            )
+        ) OR NOT EXISTS (
+            SELECT 1 FROM team_team t WHERE t.id = NEW.team_id AND t.campaign_id = NEW.campaign_id
         );
     END"""  # noqa: S608 (constant SQL, no input)
 _SQLITE_CREATE = [
     f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_insert
         BEFORE INSERT ON assignment_assignment {_SQLITE_ASSIGNMENT_BODY}""",
     f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_update
-        BEFORE UPDATE OF team_id, township_code, village_code, household_id
+        BEFORE UPDATE OF team_id, township_code, village_code, household_id, campaign_id
         ON assignment_assignment {_SQLITE_ASSIGNMENT_BODY}""",
     f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_member_insert
         BEFORE INSERT ON team_teammember
@@ -264,5 +294,5 @@ def is_cross_township_refusal(error: BaseException) -> bool:
     return CROSS_TOWNSHIP_MARKER in str(error)
 
 
-def is_village_mismatch_refusal(error: BaseException) -> bool:
-    return VILLAGE_MISMATCH_MARKER in str(error)
+def is_unit_mismatch_refusal(error: BaseException) -> bool:
+    return UNIT_MISMATCH_MARKER in str(error)

@@ -10,8 +10,10 @@ CROSS_TOWNSHIP = ErrorCode(
     ),
     409,
 )
-UNIT_VILLAGE_MISMATCH = ErrorCode(
-    "assignment.unit_village_mismatch", _("分配记录的行政村与该户所在行政村不一致。"), 409
+UNIT_MISMATCH = ErrorCode(
+    "assignment.unit_mismatch",
+    _("分配记录与调查单位的行政村、调查项目或调查小组不一致。"),
+    409,
 )
 OUTSIDE_POSTED_AREA = ErrorCode(
     "assignment.outside_posted_area",

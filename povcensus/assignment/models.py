@@ -36,8 +36,16 @@ STARTED_STATUSES = frozenset({UnitStatus.STARTED, UnitStatus.SUBMITTED, UnitStat
 
 
 class Assignment(models.Model):
+    # A county's plan writes tens of thousands of rows at once, so: no index of their own
+    # for foreign keys a composite index below starts with, and no foreign-key constraint
+    # for campaign and village, which the triggers of ``db_guard`` check set-wise (and more
+    # strictly: they must be the household's own).  PROTECT still holds in the ORM.
     campaign = models.ForeignKey(
-        "campaign.Campaign", on_delete=models.PROTECT, related_name="assignments"
+        "campaign.Campaign",
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("调查单位"), max_length=10, choices=UnitKind)
     household = models.OneToOneField(
@@ -52,6 +60,8 @@ class Assignment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_column="village_code",
+        db_index=False,
+        db_constraint=False,
         verbose_name=_("行政村"),
     )
     # Denormalised from the village code for the cross-township triggers (and checked).
@@ -95,7 +105,6 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["team", "status"], name="assignment_team_status"),
             models.Index(fields=["campaign", "village"], name="assignment_campaign_village"),
-            models.Index(fields=["team", "township_code"], name="assignment_team_township"),
         ]
 
     def __str__(self) -> str:
@@ -114,15 +123,28 @@ class AssignmentChange(models.Model):
     """One step in a unit's assignment history (append-only: rows are never changed)."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="changes")
+    # History is read per unit; the team columns need no index of their own.
     from_team = models.ForeignKey(
-        "team.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "team.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
-    to_team = models.ForeignKey("team.Team", on_delete=models.PROTECT, related_name="+")
+    to_team = models.ForeignKey(
+        "team.Team", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     how = models.CharField(_("方式"), max_length=10, choices=ChangeHow)
     reason = models.TextField(_("原因"), blank=True)
     status_then = models.CharField(_("当时状态"), max_length=16, choices=UnitStatus)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     changed_at = models.DateTimeField(auto_now_add=True)
 

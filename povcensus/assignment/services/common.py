@@ -99,6 +99,6 @@ def database_rule_guard(pairs: Iterable[tuple[int, str]] = ()) -> Iterator[None]
             for team_id, township in pairs:
                 check_cross_township(team_id=team_id, township_codes=[township])
             raise ApplicationError(errors.CROSS_TOWNSHIP, username="—", township="—") from exc
-        if db_guard.is_village_mismatch_refusal(exc):
-            raise ApplicationError(errors.UNIT_VILLAGE_MISMATCH) from exc
+        if db_guard.is_unit_mismatch_refusal(exc):
+            raise ApplicationError(errors.UNIT_MISMATCH) from exc
         raise

@@ -223,31 +223,40 @@ def test_raw_sql_is_refused_by_the_database(world: Any, yinhe: Yinhe) -> None:
     _refused_by_database(update)
 
 
-def test_the_row_must_name_the_households_own_village_and_township(
-    world: Any, yinhe: Yinhe
-) -> None:
-    other = Household.objects.filter(campaign=world.campaign, village_id="431202110201").first()
-    assert other is not None
+def test_each_row_is_consistent_with_its_unit(world: Any, yinhe: Yinhe) -> None:
+    """Village, campaign and team must be the unit's own; the database checks each."""
+    from povcensus.campaign.models import Campaign
+
+    other_campaign = Campaign.objects.create(
+        code="other", name="另一个项目", area_id=COUNTY, year=2023,
+        reference_date=world.campaign.reference_date, income_line=4000,
+    )  # fmt: skip
+    base = {
+        "campaign": world.campaign,
+        "kind": UnitKind.HOUSEHOLD,
+        "household": yinhe.household,
+        "village_id": YINHE_VILLAGE,
+        "township_code": YINHE,
+        "team": yinhe.safe_team,
+    }
+    wrong: list[dict[str, Any]] = [
+        {"village_id": "431202110201", "township_code": "431202110000"},  # not its village
+        {"campaign": other_campaign},  # not its campaign
+        {"kind": UnitKind.VILLAGE, "household": None, "village_id": "431202111299"},  # no village
+    ]
+    for change in wrong:
+
+        def create(change: dict[str, Any] = change) -> None:
+            Assignment.objects.create(**{**base, **change})
+
+        _refused_by_database(create, marker=db_guard.UNIT_MISMATCH_MARKER)
+    row = _safe_assignment(world, yinhe)
     _refused_by_database(
-        lambda: Assignment.objects.create(
-            campaign=world.campaign,
-            kind=UnitKind.HOUSEHOLD,
-            household=yinhe.household,
-            village_id="431202110201",
-            township_code="431202110000",
-            team=yinhe.safe_team,
-        ),
-        marker=db_guard.VILLAGE_MISMATCH_MARKER,
+        lambda: Assignment.objects.filter(pk=row.pk).update(campaign=other_campaign),
+        marker=db_guard.UNIT_MISMATCH_MARKER,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Assignment.objects.create(
-            campaign=world.campaign,
-            kind=UnitKind.HOUSEHOLD,
-            household=yinhe.household,
-            village_id=YINHE_VILLAGE,
-            township_code="431202110000",  # not the village's township
-            team=yinhe.safe_team,
-        )
+        Assignment.objects.filter(pk=row.pk).update(township_code="431202110000")
 
 
 def test_team_member_changes_are_refused(world: Any, yinhe: Yinhe) -> None:
