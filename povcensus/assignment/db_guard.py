@@ -13,9 +13,9 @@ the ORM, the admin, a bulk COPY, raw SQL):
 
 The same triggers keep each row consistent (:data:`UNIT_MISMATCH_MARKER`): a household
 unit names its household's own village and campaign, a village unit an existing village
-and campaign, and the team belongs to the unit's campaign; the township code is that of
+and campaign, the team belongs to the unit's campaign and the assigning user exists; the township code is that of
 the village (a check constraint).  These checks stand in for foreign-key constraints on
-the campaign and village columns, which would cost one lookup per row; they are stronger
+the campaign, village and assigned-by columns, which would cost one lookup per row; they are stronger
 (consistency, not only existence) and, on PostgreSQL, set-based.  Every refusal message
 starts with its marker, which the services turn back into coded errors.
 
@@ -75,6 +75,11 @@ _POSTGRES_CREATE = [
             WHERE NOT EXISTS (
                 SELECT 1 FROM team_team t WHERE t.id = a.team_id AND t.campaign_id = a.campaign_id
             )
+        ) OR EXISTS (
+            SELECT 1 FROM (
+                SELECT DISTINCT assigned_by_id FROM assignment_new WHERE assigned_by_id IS NOT NULL
+            ) a
+            WHERE NOT EXISTS (SELECT 1 FROM accounts_user u WHERE u.id = a.assigned_by_id)
         ) THEN
             RAISE EXCEPTION '{_MISMATCH_MESSAGE}' USING ERRCODE = 'check_violation';
         END IF;
@@ -173,14 +178,18 @@ _SQLITE_ASSIGNMENT_BODY = f"""
             )
         ) OR NOT EXISTS (
             SELECT 1 FROM team_team t WHERE t.id = NEW.team_id AND t.campaign_id = NEW.campaign_id
+        ) OR (
+            NEW.assigned_by_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM accounts_user u WHERE u.id = NEW.assigned_by_id
+            )
         );
     END"""  # noqa: S608 (constant SQL, no input)
 _SQLITE_CREATE = [
     f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_insert
         BEFORE INSERT ON assignment_assignment {_SQLITE_ASSIGNMENT_BODY}""",
     f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_update
-        BEFORE UPDATE OF team_id, township_code, village_code, household_id, campaign_id
-        ON assignment_assignment {_SQLITE_ASSIGNMENT_BODY}""",
+        BEFORE UPDATE OF team_id, township_code, village_code, household_id, campaign_id,
+        assigned_by_id ON assignment_assignment {_SQLITE_ASSIGNMENT_BODY}""",
     f"""CREATE TRIGGER IF NOT EXISTS assignment_cross_township_member_insert
         BEFORE INSERT ON team_teammember
         BEGIN

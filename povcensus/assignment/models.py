@@ -2,8 +2,9 @@
 
 A *unit* is what a team surveys: a household on the approved roster (household
 questionnaire) or a census village (village questionnaire).  Each unit has one
-``Assignment`` row per campaign; a reassignment changes the row's team and appends an
-``AssignmentChange``, so a unit that moves keeps its status, its data and its history.
+``Assignment`` row per campaign, which says how, when and by whom it was first assigned;
+every later move changes the row's team and appends an ``AssignmentChange``, so a unit
+that moves keeps its status, its data and its whole history.
 
 The cross-township rule (乡级交叉, work plan 五 and 七6) is enforced by the services and,
 independently, by database triggers (``assignment.db_guard``): an assignment's team may
@@ -33,6 +34,13 @@ class UnitStatus(models.TextChoices):
 
 # Statuses of a unit that has data: automatic re-planning leaves these where they are.
 STARTED_STATUSES = frozenset({UnitStatus.STARTED, UnitStatus.SUBMITTED, UnitStatus.NON_INTERVIEW})
+
+
+class ChangeHow(models.TextChoices):
+    AUTO = "auto", _("自动分配")
+    MANUAL = "manual", _("手工分配")
+    UPLOAD = "upload", _("批量导入")
+    REASSIGN = "reassign", _("调整分配")
 
 
 class Assignment(models.Model):
@@ -75,6 +83,17 @@ class Assignment(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=UnitStatus, default=UnitStatus.PENDING
     )
+    # The first assignment; later moves are in ``changes``.
+    assigned_how = models.CharField(_("分配方式"), max_length=10, choices=ChangeHow)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # checked set-wise by the db_guard triggers
+    )
     assigned_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +120,10 @@ class Assignment(models.Model):
                 condition=models.Q(status__in=[s.value for s in UnitStatus]),
                 name="assignment_known_status",
             ),
+            models.CheckConstraint(
+                condition=models.Q(assigned_how__in=["auto", "manual", "upload"]),
+                name="assignment_known_first_how",
+            ),
         ]
         indexes = [
             models.Index(fields=["team", "status"], name="assignment_team_status"),
@@ -112,25 +135,13 @@ class Assignment(models.Model):
         return f"{self.kind}:{unit} → {self.team_id}"
 
 
-class ChangeHow(models.TextChoices):
-    AUTO = "auto", _("自动分配")
-    MANUAL = "manual", _("手工分配")
-    UPLOAD = "upload", _("批量导入")
-    REASSIGN = "reassign", _("调整分配")
-
-
 class AssignmentChange(models.Model):
-    """One step in a unit's assignment history (append-only: rows are never changed)."""
+    """A move of a unit from one team to another (append-only: rows are never changed)."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="changes")
     # History is read per unit; the team columns need no index of their own.
     from_team = models.ForeignKey(
-        "team.Team",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
+        "team.Team", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     to_team = models.ForeignKey(
         "team.Team", on_delete=models.PROTECT, related_name="+", db_index=False
@@ -154,6 +165,10 @@ class AssignmentChange(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(how="reassign") | ~models.Q(reason=""),
                 name="assignment_change_reassign_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_team=models.F("to_team")),
+                name="assignment_change_moves",
             ),
         ]
 

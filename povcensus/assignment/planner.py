@@ -197,6 +197,9 @@ class _Planner:
         self.unplaced: dict[int, int] = {}
         # team id → village index → households planned (for moves)
         self.holdings: dict[int, dict[int, int]] = defaultdict(dict)
+        # Teams given an even share of one large village: they take nothing more in the fill.
+        self.closed: set[int] = set()
+        self.drift = 0  # Σ (load − target) of the closed teams of the current group
 
     # --- bookkeeping ---------------------------------------------------------------------
 
@@ -221,7 +224,7 @@ class _Planner:
             del held[village]
 
     def room(self, team: int) -> int:
-        return self.targets[team] - self.loads[team]
+        return 0 if team in self.closed else self.targets[team] - self.loads[team]
 
     # --- the plan --------------------------------------------------------------------------
 
@@ -299,6 +302,7 @@ class _Planner:
         level, targets, bounds = _targets(total, teams, self.tolerance)
         for t in team_ids:
             self.targets[t], self.bounds[t], self.level[t] = targets[t], bounds[t], level
+        self.drift = 0
         serves = {t: set(eligible[t]) for t in team_ids}
 
         # Most constrained townships first: least eligible room per household to place.
@@ -356,6 +360,7 @@ class _Planner:
             self.give(v, chosen, size)
             if self.room(chosen) > 0:
                 bisect.insort(open_rooms, (self.room(chosen), rank[chosen], chosen))
+        deferred = self._split_evenly(deferred, candidates)
         # Next-fit: teams already started (smallest room first) then fresh ones by rank.
         fresh_room = {t: self.targets[t] - self.teams[t].load for t in candidates}
         order = sorted(
@@ -380,6 +385,58 @@ class _Planner:
             if left:
                 leftovers.append((v, left))
         return leftovers
+
+    def _split_evenly(self, villages: list[int], candidates: list[int]) -> list[int]:
+        """Give a village larger than a team to k fresh teams in near-equal whole shares.
+
+        Each share keeps its team within bounds, and the team is then closed, so it works
+        in that one village.  Shares differ from targets; the running difference
+        (``drift``) stays within one team's slack so that the teams filled afterwards still
+        end within bounds.  Returns the villages left for the next-fit.
+        """
+        fresh = [
+            t
+            for t in candidates
+            if t not in self.closed and self.loads[t] == self.teams[t].load and self.room(t) > 0
+        ]
+        level = self.level[candidates[0]] if candidates else math.inf
+        if not fresh or not math.isfinite(level) or level < 1:
+            return villages
+        limit = max(0, math.floor(0.1 * level))
+
+        def split(v: int) -> tuple[int, list[int]] | None:
+            size = len(self.villages[v].units)
+            guess = max(1, round(size / level))
+            for k in (guess, guess + 1, guess - 1):
+                if k < 1 or k > len(fresh):
+                    continue
+                base, extra = divmod(size, k)
+                shares = [base + 1] * extra + [base] * (k - extra)
+                if all(
+                    self.bounds[t][0] <= self.loads[t] + share <= self.bounds[t][1]
+                    for t, share in zip(fresh[:k], shares, strict=True)
+                ):
+                    return size - sum(self.room(t) for t in fresh[:k]), shares
+            return None
+
+        rest = list(villages)
+        while rest and fresh:
+            options = [(v, split(v)) for v in rest]
+            scored = [
+                (abs(self.drift + found[0]), v, found)
+                for v, found in options
+                if found is not None and abs(self.drift + found[0]) <= limit
+            ]
+            if not scored:
+                break
+            _score, v, (delta, shares) = min(scored, key=lambda item: (item[0], item[1]))
+            for t, share in zip(fresh[: len(shares)], shares, strict=True):
+                self.give(v, t, share)
+                self.closed.add(t)
+            del fresh[: len(shares)]
+            self.drift += delta
+            rest.remove(v)
+        return rest
 
     def _place_leftover(
         self, village: int, count: int, team_ids: list[int], serves: dict[int, set[str]]
@@ -545,15 +602,21 @@ def round_robin(villages: Sequence[VillageSpec], teams: Sequence[TeamSpec]) -> l
 
     Returns the team id of each household in village order (-1 when no team may take it).
     """
+    by_prefix: dict[str, list[TeamSpec]] = defaultdict(list)
+    for team in teams:
+        by_prefix[team.posted_prefix].append(team)
     serving: dict[str, list[int]] = {}
     turn: dict[str, int] = defaultdict(int)
     result: list[int] = []
     for village in villages:
         able = serving.get(village.township)
         if able is None:
-            able = serving[village.township] = [
-                t.id for t in teams if t.may_serve(village.township)
-            ]
+            able = serving[village.township] = sorted(
+                t.id
+                for length in range(1, len(village.township) + 1)
+                for t in by_prefix.get(village.township[:length], ())
+                if t.may_serve(village.township)
+            )
         for _unit in village.units:
             if not able:
                 result.append(-1)

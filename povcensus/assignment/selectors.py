@@ -119,7 +119,7 @@ def access_assignment(*, actor: Any, assignment_id: int) -> Assignment:
     """Return a unit ``actor`` may see, or raise ``core.not_found`` (also when out of reach)."""
     found = (
         Assignment.objects.filter(_visible_q(actor), pk=assignment_id)
-        .select_related("household", "village", "team__posted_area", "campaign")
+        .select_related("household", "village", "team__posted_area", "campaign", "assigned_by")
         .first()
     )
     if found is None:
@@ -128,7 +128,7 @@ def access_assignment(*, actor: Any, assignment_id: int) -> Assignment:
 
 
 def assignment_history(*, assignment: Assignment) -> list[Any]:
-    """The unit's assignment changes, oldest first (for a unit obtained through access)."""
+    """The unit's moves, oldest first (its first assignment is on the unit itself)."""
     return list(
         assignment.changes.select_related("from_team", "to_team", "changed_by").order_by(
             "changed_at", "id"

@@ -400,7 +400,7 @@ def auto_assign_apply(
 
     With ``fingerprint`` (from the preview), refuses with ``assignment.plan_stale`` if the
     plan computed now differs from the one previewed.  Writes ``Assignment`` rows (new and
-    moved), one ``AssignmentChange`` per unit; audit ``assignment.assigned`` per unit and
+    moved), an ``AssignmentChange`` per moved unit; audit ``assignment.assigned`` per unit and
     ``assignment.auto_applied``.  Raises as :func:`auto_assign_preview`, plus
     ``assignment.nothing_to_assign`` and ``assignment.cross_township`` (the database's
     refusal, should anything have slipped past the planner).
@@ -440,8 +440,9 @@ def auto_assign_apply(
 def write_moves(
     *, actor: Any, campaign: Campaign, moves: list[Move], how: str, reason: str
 ) -> list[Assignment]:
-    """Create or move the assignments, append their history, audit each unit."""
+    """Create or move the assignments, append a history row per move, audit each unit."""
     now = timezone.now()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
     new = [
         Assignment(
             campaign=campaign,
@@ -451,6 +452,8 @@ def write_moves(
             township_code=codes.township_of(m.village),
             team_id=m.to_team,
             status=UnitStatus.PENDING,
+            assigned_how=how,
+            assigned_by_id=actor_id,
         )
         for m in moves
         if m.assignment_id is None
@@ -464,20 +467,19 @@ def write_moves(
     with database_rule_guard(pairs):
         Assignment.objects.bulk_create(new, batch_size=2000)
         Assignment.objects.bulk_update(moved, ["team", "updated_at"], batch_size=2000)
-    rows = new + moved
-    by_unit = {_unit_key(r): r for r in rows}
     AssignmentChange.objects.bulk_create(
         [
             AssignmentChange(
-                assignment=by_unit[(m.kind, m.unit)],
+                assignment_id=m.assignment_id,
                 from_team_id=m.from_team,
                 to_team_id=m.to_team,
                 how=how,
                 reason=reason,
                 status_then=m.status,
-                changed_by=actor if getattr(actor, "pk", None) else None,
+                changed_by_id=actor_id,
             )
             for m in moves
+            if m.assignment_id is not None and m.from_team is not None
         ],
         batch_size=2000,
     )
@@ -500,13 +502,7 @@ def write_moves(
             for m in moves
         ],
     )
-    return rows
-
-
-def _unit_key(row: Assignment) -> tuple[str, int | str]:
-    if row.kind == UnitKind.HOUSEHOLD:
-        return (UnitKind.HOUSEHOLD, row.household_id)  # type: ignore[return-value]
-    return (UnitKind.VILLAGE, row.village_id)
+    return new + moved
 
 
 # --- manual assignment and reassignment --------------------------------------------------
@@ -524,8 +520,8 @@ def units_assign(
 ) -> list[Assignment]:
     """Assign unassigned units (roster households and census villages) to one team.
 
-    Needs ``assignment.manage`` over every unit's village.  Writes ``Assignment`` and
-    ``AssignmentChange`` rows; audit ``assignment.assigned`` per unit.  Raises
+    Needs ``assignment.manage`` over every unit's village.  Writes ``Assignment`` rows
+    (first assignment: how, when, by whom); audit ``assignment.assigned`` per unit.  Raises
     ``assignment.not_on_roster``, ``assignment.not_a_census_village``,
     ``assignment.already_assigned``, ``assignment.outside_posted_area``,
     ``assignment.cross_township``, ``assignment.team_inactive``,

@@ -73,8 +73,11 @@ def test_demo_town_meets_the_balance_bound_and_keeps_villages_whole(fresh: Any) 
             kind=UnitKind.HOUSEHOLD, village_id=village, team_id=team
         ).exists()
     assert Assignment.objects.filter(kind=UnitKind.VILLAGE).count() == 16
-    # Each unit has its history row and its audit event, plus one for the whole run.
-    assert AssignmentChange.objects.filter(how=ChangeHow.AUTO).count() == households + 16
+    # Each unit says how and by whom it was assigned, and has its audit event (plus one for the run).
+    assert set(Assignment.objects.values_list("assigned_how", "assigned_by")) == {
+        (ChangeHow.AUTO, office.pk)
+    }
+    assert not AssignmentChange.objects.exists()  # history holds moves; these are first assignments
     assert AuditEvent.objects.count() == events + households + 16 + 1
     assert AuditEvent.objects.filter(action="assignment.auto_applied").count() == runs + 1
     with pytest.raises(ApplicationError) as nothing:

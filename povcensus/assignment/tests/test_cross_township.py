@@ -188,6 +188,7 @@ def test_orm_writes_are_refused_by_the_database(world: Any, yinhe: Yinhe) -> Non
             village_id=YINHE_VILLAGE,
             township_code=YINHE,
             team=yinhe.home_team,
+            assigned_how="manual",
         )
     )
     row = _safe_assignment(world, yinhe)
@@ -203,10 +204,10 @@ def test_raw_sql_is_refused_by_the_database(world: Any, yinhe: Yinhe) -> None:
     def insert() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO assignment_assignment (kind, township_code, status, assigned_at,"
-                " updated_at, campaign_id, household_id, team_id, village_code)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                ["household", YINHE, "pending", now, now, world.campaign.pk,
+                "INSERT INTO assignment_assignment (kind, township_code, status, assigned_how,"
+                " assigned_at, updated_at, campaign_id, household_id, team_id, village_code)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                ["household", YINHE, "pending", "manual", now, now, world.campaign.pk,
                  yinhe.household.pk, yinhe.home_team.pk, YINHE_VILLAGE],
             )  # fmt: skip
 
@@ -238,11 +239,13 @@ def test_each_row_is_consistent_with_its_unit(world: Any, yinhe: Yinhe) -> None:
         "village_id": YINHE_VILLAGE,
         "township_code": YINHE,
         "team": yinhe.safe_team,
+        "assigned_how": "manual",
     }
     wrong: list[dict[str, Any]] = [
         {"village_id": "431202110201", "township_code": "431202110000"},  # not its village
         {"campaign": other_campaign},  # not its campaign
         {"kind": UnitKind.VILLAGE, "household": None, "village_id": "431202111299"},  # no village
+        {"assigned_by_id": 999_999},  # no such user
     ]
     for change in wrong:
 

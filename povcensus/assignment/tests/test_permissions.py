@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from povcensus.assignment.models import Assignment, AssignmentChange, UnitKind
+from povcensus.assignment.models import Assignment, UnitKind
 from povcensus.assignment.selectors import access_assigned_household, access_team_plan, worklist
 from povcensus.assignment.services import (
     appointment_record,
@@ -96,7 +96,6 @@ def setting(world: Any) -> Setting:
         kind=UnitKind.HOUSEHOLD, appointment__isnull=True, team__code="T08"
     ).first()
     assert spare is not None
-    AssignmentChange.objects.filter(assignment=spare).delete()
     spare.delete()
     return Setting(world, unit, f"cun{number:02d}", f"cun{number % 16 + 1:02d}")
 

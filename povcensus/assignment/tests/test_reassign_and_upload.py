@@ -68,10 +68,14 @@ def test_a_started_unit_moves_with_its_status_appointment_and_history(
     unit.refresh_from_db()
     assert (unit.team_id, unit.status) == (t02.pk, UnitStatus.STARTED)
     assert unit.appointment.day == date(2023, 9, 15)
-    history = list(unit.changes.order_by("id"))
-    assert [c.how for c in history] == [ChangeHow.AUTO, ChangeHow.REASSIGN]
-    assert (history[-1].from_team_id, history[-1].to_team_id) == (t01.pk, t02.pk)
-    assert (history[-1].reason, history[-1].status_then) == ("T01 调查员生病", "started")
+    assert (unit.assigned_how, unit.assigned_by.username) == (ChangeHow.AUTO, "jinshan_office")  # type: ignore[union-attr]
+    (change,) = unit.changes.all()
+    assert (change.how, change.from_team_id, change.to_team_id) == (
+        ChangeHow.REASSIGN,
+        t01.pk,
+        t02.pk,
+    )
+    assert (change.reason, change.status_then) == ("T01 调查员生病", "started")
     event = AuditEvent.objects.get(id=events + 1)
     assert event.action == "assignment.reassigned"
     assert (event.before or {})["team"] == "T01"
