@@ -44,7 +44,7 @@ class TeamSpec:
     posted_prefix: str  # the code prefix of the township or county the team is posted to
     forbidden: frozenset[str]  # home townships of its enumerators (乡级交叉)
     capacity: int  # households over the fieldwork period (daily capacity × days)
-    load: int = 0  # households already assigned to it and kept
+    load: int = 0  # households assigned to it now (kept and movable)
 
     def may_serve(self, township: str) -> bool:
         return township.startswith(self.posted_prefix) and township not in self.forbidden
@@ -55,16 +55,22 @@ class VillageSpec:
     code: str
     township: str
     units: Sequence[int] = ()  # households to place (ids), in the order they are handed out
-    kept: Mapping[int, int] = field(default_factory=dict)  # team id → households kept there
+    # team id → households of the village assigned to it now (kept and movable)
+    kept: Mapping[int, int] = field(default_factory=dict)
+    # team id → those of its households here it may give up to rebalance (a replan)
+    movable: Mapping[int, Sequence[int]] = field(default_factory=dict)
     needs_village_unit: bool = False  # the village questionnaire is to be placed too
 
 
 @dataclass
 class Plan:
     villages: Sequence[VillageSpec]
-    # Per village (same index as ``villages``): team id → households planned there, in the
-    # order the village's units are handed out.
+    # Per village (same index as ``villages``): the households placed by the plan (its
+    # ``units`` and any movable ones released to rebalance), and team id → how many of
+    # them each team gets, in that order.
+    units: list[list[int]]
     parts: list[dict[int, int]]
+    kept: list[dict[int, int]]  # per village: team id → households staying where they are
     village_team: dict[str, int]  # village code → team of its village questionnaire
     unplaced: dict[int, int]  # village index → households nobody could take
     unplaced_villages: list[str]  # village questionnaires nobody could take
@@ -75,10 +81,10 @@ class Plan:
 
     def unit_teams(self) -> Iterator[tuple[int, int]]:
         """Yield (unit id, team id) for every planned household."""
-        for village, parts in zip(self.villages, self.parts, strict=True):
+        for units, parts in zip(self.units, self.parts, strict=True):
             start = 0
             for team_id, count in parts.items():
-                for unit in village.units[start : start + count]:
+                for unit in units[start : start + count]:
                     yield unit, team_id
                 start += count
 
@@ -109,8 +115,8 @@ class Plan:
     def village_team_counts(self) -> list[int]:
         """Number of teams holding each village's households (kept and planned)."""
         counts = []
-        for village, parts in zip(self.villages, self.parts, strict=True):
-            holders = {t for t, c in parts.items() if c} | {t for t, c in village.kept.items() if c}
+        for kept, parts in zip(self.kept, self.parts, strict=True):
+            holders = {t for t, c in parts.items() if c} | {t for t, c in kept.items() if c}
             counts.append(len(holders))
         return counts
 
@@ -150,10 +156,10 @@ def _water_level(total: int, floors: list[int], ceilings: list[int]) -> float:
 
 
 def _targets(
-    total: int, teams: list[TeamSpec], tolerance: float
+    total: int, teams: list[TeamSpec], fixed: dict[int, int], tolerance: float
 ) -> tuple[float, dict[int, int], dict[int, tuple[int, int]]]:
-    floors = [t.load for t in teams]
-    ceilings = [max(t.capacity, t.load) for t in teams]
+    floors = [fixed[t.id] for t in teams]
+    ceilings = [max(t.capacity, fixed[t.id]) for t in teams]
     level = _water_level(total, floors, ceilings)
     if math.isinf(level):
         targets = {t.id: c for t, c in zip(teams, ceilings, strict=True)}
@@ -190,6 +196,18 @@ class _Planner:
         self.teams = {t.id: t for t in teams}
         self.tolerance = tolerance
         self.parts: list[dict[int, int]] = [{} for _ in villages]
+        self.units: list[list[int]] = [list(v.units) for v in villages]
+        self.kept: list[dict[int, int]] = [dict(v.kept) for v in villages]
+        self.movable: list[dict[int, list[int]]] = [
+            {t: list(units) for t, units in v.movable.items() if t in self.teams} for v in villages
+        ]
+        movable_count: dict[int, int] = defaultdict(int)
+        for spare in self.movable:
+            for t, units in spare.items():
+                movable_count[t] += len(units)
+        # What a team keeps whatever happens; its load at the start of the fill.
+        self.fixed = {t.id: t.load - movable_count[t.id] for t in teams}
+        self.start_load = {t.id: t.load for t in teams}
         self.loads = {t.id: t.load for t in teams}
         self.targets: dict[int, int] = {t.id: t.load for t in teams}
         self.bounds: dict[int, tuple[int, int]] = {t.id: (t.load, t.load) for t in teams}
@@ -240,7 +258,9 @@ class _Planner:
         village_team, unplaced_villages = self._village_units(by_township, eligible)
         return Plan(
             villages=self.villages,
+            units=self.units,
             parts=self.parts,
+            kept=self.kept,
             village_team=village_team,
             unplaced=self.unplaced,
             unplaced_villages=unplaced_villages,
@@ -290,20 +310,23 @@ class _Planner:
         by_township: dict[str, list[int]],
         eligible: dict[int, list[str]],
     ) -> None:
-        free = {x: sum(len(self.villages[v].units) for v in by_township[x]) for x in townships}
         if not team_ids:
             for township in townships:
                 for v in by_township[township]:
-                    if self.villages[v].units:
-                        self.unplaced[v] = len(self.villages[v].units)
+                    if self.units[v]:
+                        self.unplaced[v] = len(self.units[v])
             return
         teams = [self.teams[t] for t in team_ids]
-        total = sum(free.values()) + sum(t.load for t in teams)
-        level, targets, bounds = _targets(total, teams, self.tolerance)
+        total = sum(len(self.units[v]) for x in townships for v in by_township[x]) + sum(
+            t.load for t in teams
+        )
+        level, targets, bounds = _targets(total, teams, self.fixed, self.tolerance)
         for t in team_ids:
             self.targets[t], self.bounds[t], self.level[t] = targets[t], bounds[t], level
         self.drift = 0
         serves = {t: set(eligible[t]) for t in team_ids}
+        self._shed(team_ids, townships, by_township)
+        free = {x: sum(len(self.units[v]) for v in by_township[x]) for x in townships}
 
         # Most constrained townships first: least eligible room per household to place.
         def scarcity(township: str) -> tuple[float, str]:
@@ -332,21 +355,46 @@ class _Planner:
             self._place_leftover(village, self.unplaced.pop(village), team_ids, serves)
         self._make_room(team_ids, serves)
 
+    def _shed(
+        self, team_ids: list[int], townships: list[str], by_township: dict[str, list[int]]
+    ) -> None:
+        """Release movable households of teams above target (a replan), fewest-held villages first.
+
+        Only the excess is released, so a replan of a balanced plan moves nothing.
+        """
+        group = [v for township in townships for v in by_township[township]]
+        for t in team_ids:
+            excess = self.loads[t] - self.targets[t]
+            if excess <= 0:
+                continue
+            spare = sorted(
+                (v for v in group if self.movable[v].get(t)),
+                key=lambda v: (self.kept[v].get(t, 0), self.villages[v].code),
+            )
+            for v in spare:
+                units = self.movable[v][t]
+                count = min(excess, len(units))
+                released = units[len(units) - count :]
+                del units[len(units) - count :]
+                self.units[v].extend(released)
+                self.kept[v][t] -= count
+                self.loads[t] -= count
+                excess -= count
+                if excess == 0:
+                    break
+            self.start_load[t] = self.loads[t]
+
     def _fill_township(self, villages: list[int], candidates: list[int]) -> list[tuple[int, int]]:
         """Place a township's villages: whole where they fit, then split next-fit."""
         rank = {t: i for i, t in enumerate(candidates)}
         open_rooms = sorted((self.room(t), rank[t], t) for t in candidates if self.room(t) > 0)
         deferred: list[int] = []
-        for v in sorted(
-            villages, key=lambda v: (-len(self.villages[v].units), self.villages[v].code)
-        ):
-            size = len(self.villages[v].units)
+        for v in sorted(villages, key=lambda v: (-len(self.units[v]), self.villages[v].code)):
+            size = len(self.units[v])
             if size == 0:
                 continue
             chosen = None
-            for team, _count in sorted(
-                self.villages[v].kept.items(), key=lambda kv: (-kv[1], kv[0])
-            ):
+            for team, _count in sorted(self.kept[v].items(), key=lambda kv: (-kv[1], kv[0])):
                 if team in rank and self.room(team) >= size:
                     chosen = team
                     break
@@ -362,7 +410,7 @@ class _Planner:
                 bisect.insort(open_rooms, (self.room(chosen), rank[chosen], chosen))
         deferred = self._split_evenly(deferred, candidates)
         # Next-fit: teams already started (smallest room first) then fresh ones by rank.
-        fresh_room = {t: self.targets[t] - self.teams[t].load for t in candidates}
+        fresh_room = {t: self.targets[t] - self.start_load[t] for t in candidates}
         order = sorted(
             (t for t in candidates if self.room(t) > 0),
             key=lambda t: (
@@ -374,7 +422,7 @@ class _Planner:
         leftovers = []
         cursor = 0
         for v in deferred:
-            left = len(self.villages[v].units)
+            left = len(self.units[v])
             while left and cursor < len(order):
                 team = order[cursor]
                 take = min(self.room(team), left)
@@ -397,7 +445,7 @@ class _Planner:
         fresh = [
             t
             for t in candidates
-            if t not in self.closed and self.loads[t] == self.teams[t].load and self.room(t) > 0
+            if t not in self.closed and self.loads[t] == self.start_load[t] and self.room(t) > 0
         ]
         level = self.level[candidates[0]] if candidates else math.inf
         if not fresh or not math.isfinite(level) or level < 1:
@@ -405,7 +453,7 @@ class _Planner:
         limit = max(0, math.floor(0.1 * level))
 
         def split(v: int) -> tuple[int, list[int]] | None:
-            size = len(self.villages[v].units)
+            size = len(self.units[v])
             guess = max(1, round(size / level))
             for k in (guess, guess + 1, guess - 1):
                 if k < 1 or k > len(fresh):
@@ -443,7 +491,10 @@ class _Planner:
     ) -> None:
         township = self.villages[village].township
         able = [t for t in team_ids if township in serves[t]]
-        for limit in (lambda t: self.bounds[t][1], lambda t: max(self.teams[t].capacity, 0)):
+        for limit in (
+            lambda t: self.bounds[t][1],
+            lambda t: max(self.teams[t].capacity, self.fixed[t]),
+        ):
             while count:
                 spare = [(limit(t) - self.loads[t], -t) for t in able if limit(t) > self.loads[t]]
                 if not spare:
@@ -480,13 +531,13 @@ class _Planner:
                                 for t in team_ids
                                 if t != taker
                                 and other in serves[t]
-                                and self.loads[t] < max(self.teams[t].capacity, self.teams[t].load)
+                                and self.loads[t] < max(self.teams[t].capacity, self.fixed[t])
                             ),
                             None,
                         )
                         if helper is None:
                             continue
-                        spare = max(self.teams[helper].capacity, self.teams[helper].load)
+                        spare = max(self.teams[helper].capacity, self.fixed[helper])
                         move = min(count, held, spare - self.loads[helper])
                         self.take(held_village, taker, move)
                         self.give(held_village, helper, move)
@@ -530,13 +581,13 @@ class _Planner:
             v
             for township in townships
             for v in by_township[township]
-            if len(set(self.parts[v]) | {t for t, c in self.villages[v].kept.items() if c}) > 1
+            if len(set(self.parts[v]) | {t for t, c in self.kept[v].items() if c}) > 1
         ]
         split.sort(key=lambda v: (min(self.parts[v].values(), default=0), self.villages[v].code))
         for v in split:
             township = self.villages[v].township
             holding: dict[int, int] = defaultdict(int)
-            for t, c in self.villages[v].kept.items():
+            for t, c in self.kept[v].items():
                 holding[t] += c
             for t, c in self.parts[v].items():
                 holding[t] += c
@@ -570,7 +621,7 @@ class _Planner:
                 if not village.needs_village_unit:
                     continue
                 holding: dict[int, int] = defaultdict(int)
-                for t, c in village.kept.items():
+                for t, c in self.kept[v].items():
                     holding[t] += c
                 for t, c in self.parts[v].items():
                     holding[t] += c

@@ -205,19 +205,26 @@ def _compute(*, campaign: Campaign, area: Area, replan: bool) -> AutoPlan:
         .order_by("household__village_id", "household__number")
         .values_list("household_id", "household__village_id")
     )
+    # Units to place: unassigned roster households, and (replan) movable ones of teams that
+    # no longer take part.  Movable ones of taking-part teams stay unless their team is
+    # above its target: the planner releases only the excess (fewest moves).
     free: dict[str, list[int]] = defaultdict(list)
     village_of: dict[int, str] = {}
-    moving_from: dict[int, int] = defaultdict(int)
+    released: set[int] = set()
+    spare: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for household_id, village in roster:
+        village_of[household_id] = village
         row = by_household.get(household_id)
-        if row is None or movable(row):
+        if row is None:
             free[village].append(household_id)
-            village_of[household_id] = village
-            if row is not None:
-                moving_from[row["team_id"]] += 1
+        elif movable(row) and row["team_id"] not in team_by_id:
+            free[village].append(household_id)
+            released.add(household_id)
+        elif movable(row):
+            spare[village][row["team_id"]].append(household_id)
     kept: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in by_household.values():
-        if row["household_id"] not in village_of:
+        if row["household_id"] not in released:
             kept[row["village_id"]][row["team_id"]] += 1
 
     census_villages = {
@@ -235,6 +242,7 @@ def _compute(*, campaign: Campaign, area: Area, replan: bool) -> AutoPlan:
             township=codes.township_of(code),
             units=free.get(code, []),
             kept=dict(kept.get(code, {})),
+            movable=dict(spare.get(code, {})),
             needs_village_unit=code in needs_unit,
         )
         for code in village_codes
@@ -245,19 +253,17 @@ def _compute(*, campaign: Campaign, area: Area, replan: bool) -> AutoPlan:
             posted_prefix=codes.prefix_of(t.posted_area_id),
             forbidden=frozenset(homes.get(t.pk, {})),
             capacity=t.daily_capacity * days,
-            load=loads.get(t.pk, 0) - moving_from.get(t.pk, 0),
+            load=loads.get(t.pk, 0),
         )
         for t in teams
     ]
     plan = plan_assignment(specs, team_specs)
 
     moves: list[Move] = []
-    unchanged = 0
     changed_villages: set[str] = set()
     for household_id, team_id in plan.unit_teams():
         row = by_household.get(household_id)
         if row is not None and row["team_id"] == team_id:
-            unchanged += 1
             continue
         village = village_of[household_id]
         moves.append(
@@ -275,7 +281,6 @@ def _compute(*, campaign: Campaign, area: Area, replan: bool) -> AutoPlan:
     for code, team_id in sorted(plan.village_team.items()):
         row = by_village.get(code)
         if row is not None and row["team_id"] == team_id:
-            unchanged += 1
             continue
         moves.append(
             Move(
@@ -354,7 +359,7 @@ def _compute(*, campaign: Campaign, area: Area, replan: bool) -> AutoPlan:
         villages=[r for r in village_rows if r.households or r.village_unit_team],
         new_units=sum(1 for m in moves if m.assignment_id is None),
         moved_units=sum(1 for m in moves if m.assignment_id is not None),
-        unchanged_units=unchanged,
+        unchanged_units=len(existing) - sum(1 for m in moves if m.assignment_id is not None),
         unplaced=plan.unplaced_count,
         unplaced_villages=plan.unplaced_villages,
         level=round(max(finite_levels), 2) if finite_levels else None,

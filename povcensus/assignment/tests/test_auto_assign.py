@@ -217,6 +217,14 @@ def test_api_preview_then_apply(fresh: Any, client_for: Any) -> None:
     assert again.json()["error"]["code"] == "assignment.nothing_to_assign"
 
 
+def test_replanning_a_balanced_town_moves_nothing(world: Any) -> None:
+    plan = auto_assign_preview(
+        actor=world.user("jinshan_office"), campaign=world.campaign, area_code=TOWN, replan=True
+    )
+    assert (plan.new_units, plan.moved_units) == (0, 0)
+    assert plan.unchanged_units == Assignment.objects.count()
+
+
 def test_a_booked_unit_keeps_its_visit_when_the_town_is_replanned(world: Any) -> None:
     unit = Assignment.objects.filter(kind=UnitKind.HOUSEHOLD, appointment__isnull=True).first()
     assert unit is not None

@@ -130,6 +130,58 @@ def test_balance_and_whole_villages_when_every_team_may_serve_everything(
     assert split <= team_count - 1
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(
+        st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=5),
+        min_size=1,
+        max_size=3,
+    ),
+    team_count=st.integers(min_value=1, max_value=7),
+    shift=st.integers(min_value=0, max_value=40),
+)
+def test_replan_moves_only_the_excess(sizes: list[list[int]], team_count: int, shift: int) -> None:
+    """A plan fed back as movable is stable; an unbalanced one is brought back within bounds."""
+    villages = _villages(sizes)
+    teams = [
+        TeamSpec(id=i + 1, posted_prefix=COUNTY, forbidden=frozenset(), capacity=10_000)
+        for i in range(team_count)
+    ]
+    first = plan_assignment(villages, teams)
+    holdings: dict[int, dict[int, list[int]]] = {}
+    for index, (units, parts) in enumerate(zip(first.units, first.parts, strict=True)):
+        start, holdings[index] = 0, {}
+        for team, count in parts.items():
+            holdings[index][team] = list(units[start : start + count])
+            start += count
+    # Optionally hand ``shift`` households of team 1 to team 2 to unbalance the plan.
+    if team_count > 1:
+        for index in holdings:
+            moving = holdings[index].get(1, [])[:shift]
+            holdings[index][1] = holdings[index].get(1, [])[len(moving) :]
+            holdings[index].setdefault(2, []).extend(moving)
+            shift -= len(moving)
+    loads = Counter(t for per in holdings.values() for t, units in per.items() for _ in units)
+    again = plan_assignment(
+        [
+            VillageSpec(
+                code=v.code,
+                township=v.township,
+                kept={t: len(units) for t, units in holdings[i].items()},
+                movable=holdings[i],
+            )
+            for i, v in enumerate(villages)
+        ],
+        [TeamSpec(t.id, t.posted_prefix, t.forbidden, t.capacity, loads[t.id]) for t in teams],
+    )
+    moved = list(again.unit_teams())
+    excess = sum(max(0, loads[t.id] - again.targets[t.id]) for t in teams)
+    assert len(moved) == excess  # only the excess over the targets is released
+    assert all(again.within_bounds(t.id) for t in teams)
+    if excess == 0:
+        assert moved == []
+
+
 def test_villages_that_fit_stay_whole_and_loads_are_equal() -> None:
     villages = _villages([[10, 10, 10, 10], [10, 10, 10, 10]])
     teams = [
