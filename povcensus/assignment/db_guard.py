@@ -12,12 +12,15 @@ the ORM, the admin, a bulk COPY, raw SQL):
   which is then checked like any other update.
 
 The same triggers keep each row consistent (:data:`UNIT_MISMATCH_MARKER`): a household
-unit names its household's own village and campaign, a village unit an existing village
-and campaign, the team belongs to the unit's campaign and the assigning user exists; the township code is that of
-the village (a check constraint).  These checks stand in for foreign-key constraints on
-the campaign, village and assigned-by columns, which would cost one lookup per row; they are stronger
-(consistency, not only existence) and, on PostgreSQL, set-based.  Every refusal message
-starts with its marker, which the services turn back into coded errors.
+unit names an existing household and that household's own village and campaign, a village
+unit an existing village, the team exists and belongs to the unit's campaign, and the
+assigning user exists; the township code is that of
+the village (a check constraint).  These checks stand in for the foreign-key constraints
+of the assignment table, which cost one lookup (and one row lock) per row; they are
+stronger (consistency, not only existence) and, on PostgreSQL, set-based.  Deleting a
+referenced household, team, campaign or village is refused by Django's ``PROTECT``.
+Every refusal message starts with its marker, which the services turn back into coded
+errors.
 
 On PostgreSQL the assignment checks are statement-level triggers over the transition
 table, so a COPY or a bulk insert of a million rows is checked with a few joins instead of
@@ -64,8 +67,11 @@ _POSTGRES_CREATE = [
             RAISE EXCEPTION '{_CROSS_MESSAGE}' USING ERRCODE = 'check_violation';
         END IF;
         IF EXISTS (
-            SELECT 1 FROM assignment_new a JOIN register_household h ON h.id = a.household_id
-            WHERE h.village_code <> a.village_code OR h.campaign_id <> a.campaign_id
+            SELECT 1 FROM assignment_new a
+            LEFT JOIN register_household h ON h.id = a.household_id
+            WHERE a.household_id IS NOT NULL
+              AND (h.id IS NULL OR h.village_code <> a.village_code
+                   OR h.campaign_id <> a.campaign_id)
         ) OR EXISTS (
             SELECT 1 FROM assignment_new a
             WHERE a.household_id IS NULL
@@ -85,7 +91,7 @@ _POSTGRES_CREATE = [
         END IF;
         RETURN NULL;
     END;
-    $$ LANGUAGE plpgsql
+    $$ LANGUAGE plpgsql SET work_mem = '64MB'
     """,  # noqa: S608 (constant SQL, no input)
     "DROP TRIGGER IF EXISTS assignment_cross_township_insert ON assignment_assignment",
     """CREATE TRIGGER assignment_cross_township_insert AFTER INSERT ON assignment_assignment

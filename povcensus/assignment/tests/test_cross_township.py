@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -258,6 +259,19 @@ def test_each_row_is_consistent_with_its_unit(world: Any, yinhe: Yinhe) -> None:
         lambda: Assignment.objects.filter(pk=row.pk).update(campaign=other_campaign),
         marker=db_guard.UNIT_MISMATCH_MARKER,
     )
+    _refused_by_database(
+        lambda: Assignment.objects.filter(pk=row.pk).update(team_id=999_999),
+        marker=db_guard.UNIT_MISMATCH_MARKER,
+    )
+    _refused_by_database(
+        lambda: Assignment.objects.filter(pk=row.pk).update(household_id=999_999),
+        marker=db_guard.UNIT_MISMATCH_MARKER,
+    )
+    # Deleting what an assignment refers to is refused (Django's PROTECT).
+    with pytest.raises(ProtectedError), transaction.atomic():
+        Household.objects.filter(pk=yinhe.household.pk).delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        yinhe.safe_team.delete()
     with pytest.raises(IntegrityError), transaction.atomic():
         Assignment.objects.filter(pk=row.pk).update(township_code="431202110000")
 
