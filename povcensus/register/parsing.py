@@ -44,7 +44,7 @@ from povcensus.register import errors as codes
 from povcensus.register.mapping import FIELDS, FIELDS_BY_NAME, Kind, Mapping
 
 HEADER_SCAN_ROWS = 40
-DEFAULT_BATCH_ROWS = 100_000
+DEFAULT_BATCH_ROWS = 50_000
 
 # The normalised row, as staged in the database (order matters: it is the staging table's).
 STAGE_TEXT_COLUMNS = (
@@ -247,46 +247,60 @@ def check_batch(batch: pl.DataFrame, context: CheckContext) -> pl.DataFrame:
                 )
             )
 
-    # ID numbers: repair what is unambiguous, refuse the rest.
+    # ID numbers: repair what is unambiguous, refuse the rest.  Intermediate results are
+    # materialised as columns ("_…") so that each is computed once.
     raw_id = v("id_number")
-    squeezed = raw_id.str.replace_all(r"[\s\u3000]", "")
-    scientific = squeezed.str.contains(_SCIENTIFIC)
-    cleaned = (
-        raw_id.str.replace_many(_FULLWIDTH_FROM, _FULLWIDTH_TO)
+    frame = frame.with_columns(
+        _scientific=raw_id.str.replace_all(r"[\s\u3000]", "").str.contains(_SCIENTIFIC),
+        _cleaned=raw_id.str.replace_many(_FULLWIDTH_FROM, _FULLWIDTH_TO)
         .str.strip_chars_start("'")
         .str.replace_all(r"[\s\u3000]", "")
-        .str.to_uppercase()
+        .str.to_uppercase(),
     )
-    id_value = pl.when(scientific).then(raw_id).otherwise(cleaned)
-    length = cleaned.str.len_chars()
+    cleaned, scientific = v("_cleaned"), v("_scientific")
+    frame = frame.with_columns(
+        _length=cleaned.str.len_chars(),
+        _id18=cleaned.str.contains(_ID18),
+        _disability=cleaned.str.contains(_DISABILITY),
+        _base=cleaned.str.slice(0, 18),
+    )
+    frame = frame.with_columns(
+        _checksum_ok=_checksum_ok(v("_base")),
+        _born=v("_base").str.slice(6, 8).str.to_date("%Y%m%d", strict=False),
+    )
+    length, is_id18, is_disability, checksum_ok, born = (
+        v("_length"),
+        v("_id18"),
+        v("_disability"),
+        v("_checksum_ok"),
+        v("_born"),
+    )
     present = raw_id != ""
-    is_id18 = cleaned.str.contains(_ID18)
-    is_disability = cleaned.str.contains(_DISABILITY)
-    bad_shape = present & ~scientific & ~is_id18 & ~is_disability & ~length.is_in([20, 22])
-    bad_disability = present & ~scientific & length.is_in([20, 22]) & ~is_disability
-    base = cleaned.str.slice(0, 18)
-    born = base.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    checksum_ok = _checksum_ok(base)
-    disability_bad_base = is_disability & ~checksum_ok
-    checksum_bad = is_id18 & ~checksum_ok
-    birth_bad = (
-        (is_id18 | is_disability)
+    frame = frame.with_columns(
+        _birth_bad=(is_id18 | is_disability)
         & checksum_ok
         & (born.is_null() | (born > context.reference_date) | (born < date(1900, 1, 1)))
     )
+    birth_bad = v("_birth_bad")
+    frame = frame.with_columns(
+        _id_ok=((is_id18 | is_disability) & checksum_ok & ~birth_bad).fill_null(False)
+    )
+    id_ok = v("_id_ok")
+    id_value = pl.when(scientific).then(raw_id).otherwise(cleaned)
+    bad_shape = present & ~scientific & ~is_id18 & ~is_disability & ~length.is_in([20, 22])
+    bad_disability = present & ~scientific & length.is_in([20, 22]) & ~is_disability
     errors += [
         _token(present & scientific, codes.ID_SCIENTIFIC.code, "id_number", raw_id),
         _token(bad_shape, codes.ID_LENGTH.code, "id_number", raw_id),
         _token(
-            bad_disability | disability_bad_base,
+            bad_disability | (is_disability & ~checksum_ok),
             codes.DISABILITY_NUMBER_INVALID.code,
             "id_number",
             raw_id,
         ),
-        _token(checksum_bad, codes.ID_CHECKSUM.code, "id_number", raw_id),
+        _token(is_id18 & ~checksum_ok, codes.ID_CHECKSUM.code, "id_number", raw_id),
         _token(birth_bad, codes.ID_BIRTH_DATE.code, "id_number", raw_id),
     ]
-    id_ok = (is_id18 | is_disability) & checksum_ok & ~birth_bad
     warnings.append(
         _token(
             present & ~scientific & (cleaned != raw_id),
@@ -310,7 +324,9 @@ def check_batch(batch: pl.DataFrame, context: CheckContext) -> pl.DataFrame:
                     v(spec.name),
                 )
             )
-            coded[spec.name] = mapped.fill_null("")
+            coded[spec.name] = mapped
+    frame = frame.with_columns([expr.alias(f"_code_{name}") for name, expr in coded.items()])
+    coded = {name: v(f"_code_{name}").fill_null("") for name in coded}
     cause_table = mapping.value_codes("poverty_cause")
     causes = (
         v("other_causes")
@@ -351,7 +367,12 @@ def check_batch(batch: pl.DataFrame, context: CheckContext) -> pl.DataFrame:
         )
         .otherwise(pl.lit(""))
     )
-    sex = pl.when(coded["sex"] != "").then(coded["sex"]).otherwise(id_sex)
+    frame = frame.with_columns(_id_sex=id_sex)
+    id_sex = v("_id_sex")
+    frame = frame.with_columns(
+        _sex=pl.when(coded["sex"] != "").then(coded["sex"]).otherwise(id_sex)
+    )
+    sex = v("_sex")
     warnings.append(
         _token(
             (coded["sex"] != "") & (id_sex != "") & (coded["sex"] != id_sex),
@@ -460,7 +481,7 @@ def check_batch(batch: pl.DataFrame, context: CheckContext) -> pl.DataFrame:
         pl.concat_str(errors, separator=";", ignore_nulls=True).fill_null("").alias("problems"),
         pl.concat_str(warnings, separator=";", ignore_nulls=True).fill_null("").alias("notes"),
         *[numbers[name].alias(name) for name in STAGE_INT_COLUMNS[:4]],
-        id_ok.fill_null(False).cast(pl.Int64).alias("id_valid"),
+        id_ok.cast(pl.Int64).alias("id_valid"),
     )
     return out
 

@@ -155,12 +155,17 @@ def register_import(
             raise ApplicationError(errors.ROWS_INVALID, count=report.error_rows)
         if report.households_new + report.households_changed + report.households_unchanged == 0:
             raise ApplicationError(errors.NOTHING_VALID)
-        progress.start(None, _("写入名册"))
-        stage.insert_new(now=timezone.now())
+        progress.start(report.households_new, _("写入新增户"))
+        stage.insert_households(now=timezone.now())
+        progress.start(report.members_new, _("写入新增成员"))
+        stage.insert_members()
+        progress.start(None, _("生成清查摸底表"))
         households_imported(campaign.pk)
+        progress.start(None, _("记入审计日志"))
         _audit(actor, campaign, stage, report)
         stage.drop()
         report.committed = True
+        progress.start(None, _("提交"))
     return report
 
 

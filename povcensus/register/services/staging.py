@@ -419,18 +419,13 @@ class Stage:
 
     # --- writes ----------------------------------------------------------------------------------
 
-    def insert_new(self, *, now: datetime) -> None:
-        """Write the new households and their members (set-based)."""
+    def insert_households(self, *, now: datetime) -> None:
+        """Write the new households (set-based; their members follow)."""
         household_columns = (
             "campaign_id, number, village_code, group_name, natural_village, head_name, "
             "head_id_number, phone, size_registered, identification_standard, attribute, "
             "exit_status, identified_year, exit_year, main_cause, other_causes, extra, "
             "created_at, updated_at"
-        )
-        member_columns = (
-            "household_id, campaign_id, seq, name, sex, id_type, id_number, relation, "
-            "ethnicity, education, student_status, health, labour_skill, work_status, "
-            "work_months, phone, extra"
         )
         with connection.cursor() as cursor:
             cursor.execute(
@@ -444,6 +439,15 @@ class Stage:
                 WHERE t.household_id IS NULL""",
                 [self.campaign_id, now, now],
             )
+
+    def insert_members(self) -> None:
+        """Write the members of the new households, numbered in file order."""
+        member_columns = (
+            "household_id, campaign_id, seq, name, sex, id_type, id_number, relation, "
+            "ethnicity, education, student_status, health, labour_skill, work_status, "
+            "work_months, phone, extra"
+        )
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO register_member ({member_columns})
                 SELECT h.id, %s,
