@@ -90,7 +90,8 @@ def test_dissolved_household_needs_explanation_and_photo(
     evidence = entry.evidence.get()
     assert (evidence.content_type, len(evidence.sha256)) == ("image/png", 64)
     event = AuditEvent.objects.filter(action="listing.entry_updated").last()
-    assert event is not None and event.after is not None
+    assert event is not None
+    assert event.after is not None
     assert event.after["status"] == "4"
     assert client.get(reverse("listing:evidence", args=[evidence.pk])).status_code == 200
 

@@ -126,7 +126,8 @@ def test_full_chain_records_named_signatures_and_locks(world: Any) -> None:
     assert listing.state == "approved"
     assert listing.township_signed_name == office.display_name
     event = AuditEvent.objects.filter(action="listing.township_signed").last()
-    assert event is not None and event.after is not None
+    assert event is not None
+    assert event.after is not None
     assert event.after["township_signed_by"] == office.display_name
 
 
@@ -142,7 +143,9 @@ def test_reopen_needs_a_reason_and_clears_both_signatures(world: Any) -> None:
     assert listing.state == "open"
     assert (listing.village_signed_by, listing.township_signed_by) == (None, None)
     event = AuditEvent.objects.filter(action="listing.reopened").last()
-    assert event is not None and event.after is not None and event.before is not None
+    assert event is not None
+    assert event.after is not None
+    assert event.before is not None
     assert event.after["reason"] == "两户状态需更正"
     assert event.before["state"] == "approved"
 
