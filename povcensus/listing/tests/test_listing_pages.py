@@ -75,6 +75,7 @@ def test_dissolved_household_needs_explanation_and_photo(
         client, entry, status=ListingStatus.DISSOLVED, explanation="户主去世", photos=fake
     )
     assert "listing.file_type" in refused.content.decode()
+    revision = entry.revision
     photo = io.BytesIO(demo_evidence_png("x"))
     photo.name = "IMG_0001.jpg"  # the name lies; the content decides
     saved = _post_entry(
@@ -86,7 +87,7 @@ def test_dissolved_household_needs_explanation_and_photo(
     )
     assert saved.status_code == 302
     entry.refresh_from_db()
-    assert (entry.status, entry.verified_member_count, entry.revision) == ("4", 0, 1)
+    assert (entry.status, entry.verified_member_count, entry.revision) == ("4", 0, revision + 1)
     evidence = entry.evidence.get()
     assert (evidence.content_type, len(evidence.sha256)) == ("image/png", 64)
     event = AuditEvent.objects.filter(action="listing.entry_updated").last()
