@@ -56,14 +56,15 @@ MAX_SCAN_MB = 20
 # --- creation from the register ------------------------------------------------------------
 
 
-def listing_entries_ensure(*, campaign_id: int) -> tuple[int, int]:
+def listing_entries_ensure(*, campaign_id: int, actor: Any = None) -> tuple[int, int]:
     """Give every household of the campaign a listing entry in its village's listing.
 
     Creates the missing village listings (state open) and entries (status not yet
     checked), set-based, so a million imported households cost two statements.  An
     entry whose household moved to another village follows it while its old listing is
     still open.  Runs inside the caller's transaction (the register import's); records
-    ``listing.entries_created``.  Returns (listings created, entries created).
+    ``listing.entries_created`` (by ``actor``: the importer, or None for the system).
+    Returns (listings created, entries created).
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -103,7 +104,7 @@ def listing_entries_ensure(*, campaign_id: int) -> tuple[int, int]:
         moved += 1
     if listings or entries or moved:
         audit_record(
-            actor=None,
+            actor=actor,
             action="listing.entries_created",
             object_type="campaign",
             object_id=campaign_id,
@@ -112,9 +113,9 @@ def listing_entries_ensure(*, campaign_id: int) -> tuple[int, int]:
     return listings, entries
 
 
-def on_register_imported(campaign_id: int) -> None:
+def on_register_imported(campaign_id: int, actor: Any) -> None:
     """Hook for the register import (``register.hooks``)."""
-    listing_entries_ensure(campaign_id=campaign_id)
+    listing_entries_ensure(campaign_id=campaign_id, actor=actor)
 
 
 # --- one household's entry ------------------------------------------------------------------

@@ -9,8 +9,9 @@ event, and must be set-based (a million households arrive at once).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-HouseholdsImported = Callable[[int], None]  # called with the campaign id
+HouseholdsImported = Callable[[int, Any], None]  # called with the campaign id and the actor
 
 _IMPORTED: list[HouseholdsImported] = []
 
@@ -20,6 +21,6 @@ def on_households_imported(hook: HouseholdsImported) -> None:
         _IMPORTED.append(hook)
 
 
-def households_imported(campaign_id: int) -> None:
+def households_imported(campaign_id: int, actor: Any) -> None:
     for hook in _IMPORTED:
-        hook(campaign_id)
+        hook(campaign_id, actor)

@@ -82,7 +82,6 @@ _FULLWIDTH_TO = [*"0123456789", "X", "x"]
 _SCIENTIFIC = r"^\d(\.\d+)?[eE]\+?\d+$"
 _ID18 = r"^\d{17}[\dX]$"
 _DISABILITY = r"^\d{17}[\dX]\d{2}(\d{2})?$"
-_WHOLE = r"^\d+(\.0+)?$"
 _SEPARATORS = r"[、，,;；/\s]+"
 
 
@@ -199,19 +198,25 @@ def _safe(value: pl.Expr) -> pl.Expr:
     return value.str.replace_all(r"[|;\n\r]", " ").str.slice(0, 60)
 
 
+@dataclass(frozen=True)
+class _Check:
+    condition: pl.Expr  # true where the row has the problem
+    text: pl.Expr  # the problem's token
+
+
 def _token(
     condition: pl.Expr,
     code: str,
     field: str,
     value: pl.Expr | None = None,
     arg: pl.Expr | None = None,
-) -> pl.Expr:
+) -> _Check:
     parts = [pl.lit(f"{code}|{field}|")]
     if value is not None:
         parts.append(_safe(value))
     if arg is not None:
         parts += [pl.lit("|"), _safe(arg)]
-    return pl.when(condition).then(pl.concat_str(parts)).otherwise(pl.lit(None, pl.String))
+    return _Check(condition=condition, text=pl.concat_str(parts))
 
 
 def _checksum_ok(value: pl.Expr) -> pl.Expr:
@@ -230,8 +235,8 @@ def check_batch(batch: pl.DataFrame, context: CheckContext) -> pl.DataFrame:
         [pl.col(spec.name).fill_null("").str.strip_chars() for spec in FIELDS]
     )
     v = pl.col
-    errors: list[pl.Expr] = []
-    warnings: list[pl.Expr] = []
+    errors: list[_Check] = []
+    warnings: list[_Check] = []
 
     # Required fields and lengths.
     for name in sorted(mapping.required):
@@ -403,19 +408,23 @@ def check_batch(batch: pl.DataFrame, context: CheckContext) -> pl.DataFrame:
     )
 
     # Numbers.
+    number_specs = [spec for spec in FIELDS if spec.kind in (Kind.COUNT, Kind.YEAR)]
+    frame = frame.with_columns(
+        [
+            v(spec.name)
+            .str.strip_suffix(".0")
+            .cast(pl.UInt16, strict=False)  # digits only ("+3", "-1", "3.5" → null)
+            .cast(pl.Int64)
+            .alias(f"_number_{spec.name}")
+            for spec in number_specs
+        ]
+    )
     numbers: dict[str, pl.Expr] = {}
-    for spec in FIELDS:
-        if spec.kind in (Kind.COUNT, Kind.YEAR):
-            text = v(spec.name)
-            value = text.str.extract(r"^(\d+)(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
-            bad = (text != "") & (
-                ~text.str.contains(_WHOLE)
-                | value.is_null()
-                | (value < spec.low)
-                | (value > spec.high)
-            )
-            errors.append(_token(bad, codes.BAD_NUMBER.code, spec.name, text))
-            numbers[spec.name] = pl.when(bad).then(None).otherwise(value)
+    for spec in number_specs:
+        text, value = v(spec.name), v(f"_number_{spec.name}")
+        bad = (text != "") & (value.is_null() | (value < spec.low) | (value > spec.high))
+        errors.append(_token(bad, codes.BAD_NUMBER.code, spec.name, text))
+        numbers[spec.name] = pl.when(bad).then(None).otherwise(value)
 
     # The village.
     village = v("village_code")
@@ -453,7 +462,7 @@ def check_batch(batch: pl.DataFrame, context: CheckContext) -> pl.DataFrame:
         .otherwise(pl.when(relation == "01").then(v("name")).otherwise(pl.lit("")))
     )
 
-    out = frame.select(
+    columns = [
         pl.col("row_number").cast(pl.Int64),
         v("number"),
         village.alias("village_code"),
@@ -478,12 +487,38 @@ def check_batch(batch: pl.DataFrame, context: CheckContext) -> pl.DataFrame:
         coded["health"].alias("health"),
         coded["labour_skill"].alias("labour_skill"),
         coded["work_status"].alias("work_status"),
-        pl.concat_str(errors, separator=";", ignore_nulls=True).fill_null("").alias("problems"),
-        pl.concat_str(warnings, separator=";", ignore_nulls=True).fill_null("").alias("notes"),
+        pl.lit("").alias("problems"),
+        pl.lit("").alias("notes"),
         *[numbers[name].alias(name) for name in STAGE_INT_COLUMNS[:4]],
         id_ok.cast(pl.Int64).alias("id_valid"),
-    )
-    return out
+    ]
+    # Conditions are cheap, building the messages' tokens is not: they are built only for
+    # the (few) rows that have a problem.
+    flags = {f"_e{i}": c.condition.fill_null(False) for i, c in enumerate(errors)}
+    flags |= {f"_w{i}": c.condition.fill_null(False) for i, c in enumerate(warnings)}
+    frame = frame.with_columns(**flags)
+    flagged = pl.any_horizontal([pl.col(name) for name in flags])
+    tokens = {
+        "problems": pl.concat_str(
+            [pl.when(pl.col(f"_e{i}")).then(c.text) for i, c in enumerate(errors)],
+            separator=";",
+            ignore_nulls=True,
+        ).fill_null(""),
+        "notes": pl.concat_str(
+            [pl.when(pl.col(f"_w{i}")).then(c.text) for i, c in enumerate(warnings)],
+            separator=";",
+            ignore_nulls=True,
+        ).fill_null(""),
+    }
+    with_problems = [
+        tokens.get(c.meta.output_name(), c).alias(c.meta.output_name()) for c in columns
+    ]
+    return pl.concat(
+        [
+            frame.filter(~flagged).select(columns),
+            frame.filter(flagged).select(with_problems),
+        ]
+    ).sort("row_number")
 
 
 # --- tokens ---------------------------------------------------------------------------------

@@ -138,6 +138,7 @@ def register_import(
                 with stage.loader() as load:
                     for batch in read_batches(opened, batch_rows=options.batch_rows):
                         load(check_batch(batch, context))
+                        report.rows += batch.height
                         progress.advance(batch.height)
                 _check_staged(stage, report, options, progress)
                 if write_report is not None:
@@ -160,7 +161,7 @@ def register_import(
         progress.start(report.members_new, _("写入新增成员"))
         stage.insert_members()
         progress.start(None, _("生成清查摸底表"))
-        households_imported(campaign.pk)
+        households_imported(campaign.pk, actor)
         progress.start(None, _("记入审计日志"))
         _audit(actor, campaign, stage, report)
         stage.drop()
@@ -173,10 +174,10 @@ def _check_staged(
     stage: Stage, report: ImportReport, options: ImportOptions, progress: Progress
 ) -> None:
     progress.start(None, _("跨行检查（重复证件号码、户主）"))
-    stage.analyse()
-    report.rows, report.households = stage.totals()
     if report.rows == 0:
         raise ApplicationError(errors.EMPTY)
+    stage.analyse()
+    report.households = stage.households()
     (
         report.error_rows,
         report.warning_rows,

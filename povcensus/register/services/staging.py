@@ -201,7 +201,9 @@ class Stage:
                         SUM(CASE WHEN relation = '01' THEN 1 ELSE 0 END) AS heads,
                         MIN(CASE WHEN relation = '01' THEN row_number END) AS head_row,
                         MAX(CASE WHEN relation = '01' THEN size_registered END) AS head_size,
-                        COUNT(DISTINCT village_code) AS villages
+                        MIN(village_code) AS village_code,
+                        CASE WHEN MIN(village_code) = MAX(village_code) THEN 1 ELSE 2 END
+                            AS villages
                     FROM {STAGE} GROUP BY number""",
                 )
             )
@@ -216,6 +218,10 @@ class Stage:
             self._write_problems(cursor, found)
 
     def _household_problems(self, cursor: Any, found: Problems) -> None:
+        cursor.execute(f"SELECT COUNT(*) FROM {GROUPS} WHERE heads <> 1 OR villages > 1")
+        if not cursor.fetchone()[0]:
+            self._size_warnings(cursor, found)
+            return
         cursor.execute(
             f"""SELECT s.row_number, s.number, s.relation, g.heads, g.villages
             FROM {STAGE} s JOIN {GROUPS} g ON g.number = s.number
@@ -232,6 +238,9 @@ class Stage:
                 found.errors[row_number].append(
                     token(errors.HOUSEHOLD_INCONSISTENT.code, "village_code", number)
                 )
+        self._size_warnings(cursor, found)
+
+    def _size_warnings(self, cursor: Any, found: Problems) -> None:
         cursor.execute(
             f"""SELECT head_row, head_size, members FROM {GROUPS}
             WHERE heads = 1 AND head_size IS NOT NULL AND head_size <> members"""
@@ -278,6 +287,12 @@ class Stage:
 
     def _ids_elsewhere(self, cursor: Any, found: Problems) -> None:
         cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM register_member WHERE campaign_id = %s)",
+            [self.campaign_id],
+        )
+        if not cursor.fetchone()[0]:
+            return  # a first import: no household can hold the file's IDs yet
+        cursor.execute(
             f"""SELECT s.row_number, s.id_number, h.number
             FROM {STAGE} s
             JOIN register_member m ON m.campaign_id = %s AND m.id_number = s.id_number
@@ -318,14 +333,11 @@ class Stage:
 
     # --- reading the outcome ---------------------------------------------------------------
 
-    def totals(self) -> tuple[int, int]:
-        """(data rows, households) in the file."""
+    def households(self) -> int:
+        """Households (distinct numbers) in the file."""
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")
-            rows = cursor.fetchone()[0]
             cursor.execute(f"SELECT COUNT(*) FROM {GROUPS}")
-            households = cursor.fetchone()[0]
-        return rows, households
+            return int(cursor.fetchone()[0])
 
     def problem_rows(self) -> Iterator[tuple[int, str, str, str, str]]:
         """(row, household number, name, problems, notes) of every row with a problem, in order."""
@@ -409,7 +421,7 @@ class Stage:
                 f"""SELECT h.number, h.village_code, h.head_name FROM register_household h
                 WHERE h.campaign_id = %s
                   AND SUBSTR(h.village_code, 1, 9) IN (
-                      SELECT DISTINCT SUBSTR(village_code, 1, 9) FROM {STAGE})
+                      SELECT DISTINCT SUBSTR(village_code, 1, 9) FROM {GROUPS})
                   AND h.number NOT IN (SELECT number FROM {GROUPS})
                 ORDER BY h.village_code, h.number""",
                 [self.campaign_id],
