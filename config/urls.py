@@ -15,6 +15,7 @@ urlpatterns = [
     path("teams/", include("povcensus.team.urls")),
     path("register/", include("povcensus.register.urls")),
     path("listing/", include("povcensus.listing.urls")),
+    path("questionnaires/", include("povcensus.questionnaires.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

@@ -195,7 +195,7 @@ class ListingEvidence(models.Model):
         ordering = ["entry", "uploaded_at"]
 
     def __str__(self) -> str:
-        return str(self.file.name)
+        return self.file.name or ""
 
 
 class ListingSheetScan(models.Model):
@@ -216,4 +216,4 @@ class ListingSheetScan(models.Model):
         ordering = ["listing", "uploaded_at"]
 
     def __str__(self) -> str:
-        return str(self.file.name)
+        return self.file.name or ""
