@@ -217,6 +217,23 @@ def listing_progress(
     )
 
 
+def listing_overview(*, actor: Any, campaign_id: int) -> ProgressRow:
+    """Overall counts for the home page: two aggregate queries, no per-village rows."""
+    scope = scope_of(actor)
+    row = ProgressRow(code="", name="")
+    listings = VillageListing.objects.filter(
+        scope.q(Perm.AGGREGATE_VIEW, "village_id"), campaign_id=campaign_id
+    )
+    for state, count in listings.values_list("state").annotate(n=Count("id")).order_by():
+        row.states[state] = count
+        row.villages += count
+    entries = ListingEntry.objects.filter(
+        scope.q(Perm.AGGREGATE_VIEW, "listing__village_id"), listing__campaign_id=campaign_id
+    ).aggregate(total=Count("id"), unchecked=Count("id", filter=Q(status="")))
+    row.total, row.unchecked = entries["total"], entries["unchecked"]
+    return row
+
+
 # --- the roster for export -------------------------------------------------------------------
 
 

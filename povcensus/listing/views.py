@@ -47,6 +47,7 @@ from povcensus.listing.selectors import (
     access_scan,
     listing_entries,
     listing_list,
+    listing_overview,
     listing_progress,
     roster_export_rows,
 )
@@ -93,8 +94,7 @@ def _int_or_none(text: str | None) -> int | None:
 def home_card_context(request: HttpRequest, campaign: Campaign | None) -> dict[str, Any]:
     if campaign is None:
         return {}
-    progress = listing_progress(actor=request.user, campaign_id=campaign.pk)
-    return {"progress": progress.overall}
+    return {"progress": listing_overview(actor=request.user, campaign_id=campaign.pk)}
 
 
 @login_required

@@ -228,6 +228,7 @@ def test_progress_and_home_card_show_counts_only(client_for: Any, world: Any) ->
     assert analyst.get(reverse("listing:list")).status_code == 200
     home = client_for("jinshan_office").get(reverse("home")).content.decode()
     assert reverse("listing:progress") in home
+    assert "16<small> / 16" in home  # all 16 villages of the demo town signed off
 
 
 def test_roster_export_needs_personal_export_and_is_audited(client_for: Any, world: Any) -> None:
