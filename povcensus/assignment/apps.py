@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class AssignmentConfig(AppConfig):
@@ -15,7 +15,7 @@ class AssignmentConfig(AppConfig):
         from povcensus.accounts.services import register_home_township_check
         from povcensus.assignment import audit_actions  # noqa: F401
         from povcensus.assignment.api import router
-        from povcensus.assignment.db_guard import ensure_installed
+        from povcensus.assignment.db_guard import ensure_installed, lift_for_migrate
         from povcensus.assignment.services.common import check_home_township_change
         from povcensus.assignment.views import home_card_context
         from povcensus.core.api import api
@@ -28,5 +28,6 @@ class AssignmentConfig(AppConfig):
         register_navigation("assignment:worklist", _("我的任务"), Perm.SUBMISSION_CREATE)
         register_home_card("assignment/_home_card.html", Perm.SUBMISSION_CREATE, home_card_context)
 
-        # SQLite drops a table's triggers when a later migration rebuilds the table.
+        # SQLite: the triggers are lifted for migrations (table rebuilds) and put back after.
+        pre_migrate.connect(lift_for_migrate, sender=self, dispatch_uid="assignment_db_lift")
         post_migrate.connect(ensure_installed, sender=self, dispatch_uid="assignment_db_guard")

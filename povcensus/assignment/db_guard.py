@@ -24,9 +24,10 @@ errors.
 
 On PostgreSQL the assignment checks are statement-level triggers over the transition
 table, so a COPY or a bulk insert of a million rows is checked with a few joins instead of
-a million lookups.  SQLite rebuilds a table (dropping its triggers) for some schema
-changes, so :func:`install` also runs after every ``migrate`` (``post_migrate``); it is
-idempotent.
+a million lookups; migration 0002 installs them.  SQLite rebuilds a table to alter it,
+which a trigger mentioning that table would break, so on SQLite the triggers are dropped
+before every ``migrate`` (``pre_migrate``) and installed after it (``post_migrate``);
+both are idempotent.
 """
 
 from __future__ import annotations
@@ -291,6 +292,20 @@ def installed(connection: Any) -> set[str]:
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'assignment_%'"
             )
         return {row[0] for row in cursor.fetchall()}
+
+
+def lift_for_migrate(using: str = "default", **_kwargs: Any) -> None:
+    """Drop the SQLite triggers before migrations run (``pre_migrate`` receiver).
+
+    SQLite rebuilds a table to alter it (create, copy, drop, rename), and renaming
+    re-parses every trigger of the schema: a trigger that mentions the table being rebuilt
+    makes the rename fail.  :func:`ensure_installed` puts them back after ``migrate``.
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        remove(connection)
 
 
 def ensure_installed(using: str = "default", **_kwargs: Any) -> None:
