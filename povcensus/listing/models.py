@@ -181,7 +181,7 @@ class ListingEvidence(models.Model):
         ordering = ["entry", "uploaded_at"]
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class ListingSheetScan(models.Model):
@@ -200,4 +200,4 @@ class ListingSheetScan(models.Model):
         ordering = ["listing", "uploaded_at"]
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
