@@ -18,7 +18,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import polars as pl
 
@@ -44,17 +43,16 @@ def uniform(name: str, seed: int, row: str = "__row") -> pl.Expr:
 def pick(name: str, seed: int, choices: Sequence[Choice], row: str = "__row") -> pl.Expr:
     """One of ``choices`` ((value, weight); value None = missing) per row."""
     total = sum(weight for _, weight in choices)
-    u = uniform(name, seed, row)
+    bounds: list[float] = []
     cumulative = 0.0
-    chain: Any = None  # a when/then chain
-    for value, weight in choices[:-1]:
+    for _, weight in choices[:-1]:
         cumulative += weight / total
-        condition = u < cumulative
-        lit = pl.lit(value, dtype=pl.String)
-        chain = pl.when(condition).then(lit) if chain is None else chain.when(condition).then(lit)
-    last = pl.lit(choices[-1][0], dtype=pl.String)
-    expr: pl.Expr = chain.otherwise(last) if chain is not None else last
-    return expr.alias(name)
+        bounds.append(cumulative)
+    index = pl.lit(pl.Series(bounds, dtype=pl.Float64)).search_sorted(
+        uniform(name, seed, row), side="right"
+    )
+    options = pl.Series([value for value, _ in choices], dtype=pl.String)
+    return pl.lit(options).gather(index).alias(name)
 
 
 def integer(name: str, seed: int, low: int, high: int, row: str = "__row") -> pl.Expr:
@@ -129,13 +127,13 @@ def households_frame(count: int, seed: int = 1) -> pl.DataFrame:
             s,
             [
                 ("0", 0.01),
-                ("1", 0.12),
-                ("2", 0.2),
+                ("1", 0.08),
+                ("2", 0.17),
                 ("3", 0.2),
-                ("4", 0.2),
-                ("5", 0.15),
-                ("6", 0.08),
-                ("8", 0.04),
+                ("4", 0.22),
+                ("5", 0.17),
+                ("6", 0.1),
+                ("8", 0.05),
             ],
         )
         .cast(pl.Int32)

@@ -434,24 +434,37 @@ class _Compiler:
 # ---- messages --------------------------------------------------------------------------------
 
 
-def _render(
-    parts: Sequence[str | Placeholder], env: _Env, language: str, compiler: _Compiler
-) -> str:
-    out: list[str] = []
+Renderer = Callable[[_Env], str]
+
+
+def _message_renderer(
+    parts: Sequence[str | Placeholder], language: str, compiler: _Compiler
+) -> Renderer:
+    """Compile a message template once: literal text and one function per placeholder."""
+    pieces: list[str | Callable[[_Env], str]] = []
     for part in parts:
         if isinstance(part, str):
-            out.append(part)
-            continue
-        if part.expr is None:  # {member}
-            out.append(str(env.index))
+            pieces.append(part)
+        elif part.expr is None:  # {member}
+            pieces.append(lambda env: str(env.index))
         elif isinstance(part.expr, ir.Field):
-            out.append(values.format_raw(compiler.raw_source(part.expr)(env), language))
+            raw = compiler.raw_source(part.expr)
+            pieces.append(lambda env, raw=raw: values.format_raw(raw(env), language))  # type: ignore[misc]
         elif isinstance(part.expr, ir.Context):
-            assert env.hh is not None
-            out.append(values.format_raw(env.hh.context.get(part.expr.name), language))
+            name = part.expr.name
+            pieces.append(
+                lambda env, name=name: values.format_raw(  # type: ignore[misc]
+                    env.hh.context.get(name) if env.hh is not None else None, language
+                )
+            )
         else:
-            out.append(values.format_value(compiler.compile(part.expr)(env), language))
-    return "".join(out)
+            value = compiler.compile(part.expr)
+            pieces.append(lambda env, value=value: values.format_value(value(env), language))  # type: ignore[misc]
+
+    def render(env: _Env) -> str:
+        return "".join(p if isinstance(p, str) else p(env) for p in pieces)
+
+    return render
 
 
 # ---- the engine ------------------------------------------------------------------------------
@@ -463,6 +476,8 @@ class _CompiledRule:
     when: Compiled | None
     check: Compiled
     uses_assured: bool
+    message_zh: Renderer
+    message_en: Renderer
 
 
 class RecordEngine:
@@ -476,6 +491,7 @@ class RecordEngine:
             ind.id: (self.compiler.compile(ind.when) if ind.when is not None else None)
             for ind in book.indicators
         }
+        self.indicator_rules = {ind.id: book.indicator_rules(ind.id) for ind in book.indicators}
 
     def _compile(self, rule: Rule) -> _CompiledRule:
         uses_assured = any(
@@ -489,6 +505,8 @@ class RecordEngine:
             self.compiler.compile(rule.when) if rule.when is not None else None,
             self.compiler.compile(rule.expression),
             uses_assured,
+            _message_renderer(rule.message.zh, "zh", self.compiler),
+            _message_renderer(rule.message.en, "en", self.compiler),
         )
 
     def _run(self, compiled: _CompiledRule, env: _Env) -> RuleResult:
@@ -505,8 +523,8 @@ class RecordEngine:
                 status = rule.on_null
         zh = en = ""
         if status == Status.FAILED:
-            zh = _render(rule.message.zh, env, "zh", self.compiler)
-            en = _render(rule.message.en, env, "en", self.compiler)
+            zh = compiled.message_zh(env)
+            en = compiled.message_en(env)
         index = env.index if rule.unit == Level.MEMBER else None
         return RuleResult(rule.id, status, rule.severity, rule.level, index, zh, en, rule.fields)
 
@@ -566,7 +584,7 @@ class RecordEngine:
                 continue
             reasons = tuple(
                 r
-                for rule in self.book.indicator_rules(indicator.id)
+                for rule in self.indicator_rules[indicator.id]
                 for r in failures_by_rule.get(rule.id, [])
             )
             status = IndicatorStatus.NOT_ASSURED if reasons else IndicatorStatus.ASSURED
