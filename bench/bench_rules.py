@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench_rules")
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=20_000)
-    parser.add_argument("--chunk-size", type=int, default=250_000)
+    parser.add_argument("--chunk-size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2020)
     args = parser.parse_args(argv)
 

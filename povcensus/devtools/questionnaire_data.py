@@ -99,6 +99,25 @@ def check_char(first17: pl.Expr) -> pl.Expr:
     return (total % 11).replace_strict(dict(enumerate(ID_CHECK_CHARS)), return_dtype=pl.String)
 
 
+MONEY = (
+    "h_wage_work",
+    "h_wage_pwj",
+    "h_wage_other",
+    "h_prod_crops",
+    "h_prod_livestock",
+    "h_prod_forestry",
+    "h_prod_other",
+    "h_prop_dividends",
+    "h_prop_land_rent",
+    "h_prop_other",
+    "h_trans_family_planning",
+    "h_trans_dibao",
+    "h_trans_tekun",
+    "h_trans_pension",
+    "h_trans_eco",
+    "h_trans_other",
+    "h_expenditure",
+)
 YES_NO: list[Choice] = [("1", 0.96), ("2", 0.025), ("", 0.01), (None, 0.005)]
 MEETS: list[Choice] = [("1", 0.975), ("2", 0.015), ("", 0.007), (None, 0.003)]
 
@@ -176,48 +195,6 @@ def households_frame(count: int, seed: int = 1) -> pl.DataFrame:
     }
     frame = frame.with_columns([expr.alias("__c_" + name) for name, expr in zero_some.items()])
 
-    def total(*names: str) -> pl.Expr:
-        return pl.sum_horizontal([pl.col("__c_" + n) for n in names])
-
-    frame = frame.with_columns(
-        total("h_wage_work", "h_wage_pwj", "h_wage_other").alias("__c_h_wage_total"),
-        total("h_prod_crops", "h_prod_livestock", "h_prod_forestry", "h_prod_other").alias(
-            "__c_h_prod_total"
-        ),
-        total("h_prop_dividends", "h_prop_land_rent", "h_prop_other").alias("__c_h_prop_total"),
-        total(
-            "h_trans_family_planning",
-            "h_trans_dibao",
-            "h_trans_tekun",
-            "h_trans_pension",
-            "h_trans_eco",
-            "h_trans_other",
-        ).alias("__c_h_trans_total"),
-    )
-    frame = frame.with_columns(
-        (
-            pl.col("__c_h_wage_total")
-            + pl.col("__c_h_prod_total")
-            + pl.col("__c_h_prop_total")
-            + pl.col("__c_h_trans_total")
-            - pl.col("__c_h_expenditure")
-            + pl.when(uniform("net:off", s) < 0.02).then(50000).otherwise(0)
-        ).alias("__c_h_net_income")
-    )
-    money = [
-        asked(
-            spoil(name, s, money_text(pl.col("__c_" + name)), blank=0.01, missing=0.0, junk=0.003)
-        )
-        for name in [
-            *cents,
-            "h_wage_total",
-            "h_prod_total",
-            "h_prop_total",
-            "h_trans_total",
-            "h_net_income",
-        ]
-    ]
-    frame = frame.with_columns(money)
     frame = frame.with_columns(
         asked(pick("c_enough_food", s, YES_NO)),
         asked(pick("c_meat_eggs_soy", s, YES_NO)),
@@ -293,15 +270,14 @@ def households_frame(count: int, seed: int = 1) -> pl.DataFrame:
         asked(pick("g_guarantee", s, MEETS)),
         asked(
             pick(
-                "i_measures",
+                "__measures",
                 s,
                 [
                     ("industry employment", 0.3),
-                    ("health guarantee", 0.2),
+                    ("industry", 0.2),
                     ("pwj", 0.1),
-                    ("housing relocation", 0.05),
-                    ("water education", 0.05),
-                    ("", 0.25),
+                    ("guarantee", 0.05),
+                    ("", 0.3),
                     (None, 0.05),
                 ],
             )
@@ -367,6 +343,23 @@ def households_frame(count: int, seed: int = 1) -> pl.DataFrame:
         pl.lit("2020-12-31").alias("reference_date"),
         pl.lit(INCOME_LINE).alias("income_line"),
     )
+    # Measures mostly match the cause and the housing grade (IN-09); some do not.
+    matches = uniform("measures_match", s) < 0.95
+    extra = pl.concat_str(
+        [
+            pl.when(matches & (pl.col("a_main_cause") == "01")).then(pl.lit(" health")),
+            pl.when(matches & (pl.col("a_main_cause") == "03")).then(pl.lit(" education")),
+            pl.when(matches & (pl.col("a_main_cause") == "06")).then(pl.lit(" water")),
+            pl.when(matches & pl.col("f_grade").is_in(["C", "D"])).then(pl.lit(" housing")),
+        ],
+        ignore_nulls=True,
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("__measures").is_null())
+        .then(None)
+        .otherwise(pl.concat_str([pl.col("__measures"), extra]).str.strip_chars(" "))
+        .alias("i_measures")
+    )
     return frame
 
 
@@ -375,7 +368,9 @@ def members_frame(households: pl.DataFrame, seed: int = 1) -> pl.DataFrame:
     s = seed
     rows = (
         households.filter(pl.col("z_outcome") == "1")
-        .select(KEY, "member_count", "a_attribute", pl.col("__row").alias("__hh_row"))
+        .select(
+            KEY, "member_count", "a_attribute", "a_main_cause", pl.col("__row").alias("__hh_row")
+        )
         .with_columns(pl.int_ranges(0, pl.col("member_count"), dtype=pl.Int32).alias("__i"))
         .explode("__i")
         .drop_nulls("__i")
@@ -441,9 +436,11 @@ def members_frame(households: pl.DataFrame, seed: int = 1) -> pl.DataFrame:
         pl.when(pl.col("m_relation").is_in(["07", "08"]))
         .then(integer("age_g", s, 0, 14))
         .when(young)
-        .then(integer("age_c", s, 0, 40))
+        .then(integer("age_c", s, 0, 28))
         .when(pl.col("m_relation").is_in(["11", "12"]))
-        .then(integer("age_p", s, 55, 95))
+        .then(integer("age_p", s, 62, 95))
+        .when(pl.col("m_relation") == "01")
+        .then(integer("age_h", s, 30, 60))
         .otherwise(integer("age_a", s, 20, 85))
     )
     rows = rows.with_columns(
@@ -572,18 +569,28 @@ def members_frame(households: pl.DataFrame, seed: int = 1) -> pl.DataFrame:
         .otherwise(pick("m_id_type", s, [("1", 0.99), ("", 0.01)]))
         .alias("m_id_type"),
     )
-    age_text = pl.col("__age").cast(pl.String)
+    # The form's age is the ID's age (2020 minus the birth year: the reference date is 12-31).
+    true_age = 2020 - born.dt.year().cast(pl.Int64)
+    age_text = true_age.cast(pl.String)
     age_off = uniform("age_off", s)
     rows = rows.with_columns(
         pl.when(age_off < 0.02)
-        .then((pl.col("__age") + 1).cast(pl.String))
+        .then((true_age + 1).cast(pl.String))
         .when(age_off < 0.03)
         .then(pl.lit(""))
         .otherwise(age_text)
         .alias("m_age"),
         pick("m_status", s, [("1", 0.9), ("4", 0.04), ("2", 0.03), ("3", 0.02), ("", 0.01)]),
-        pick("m_ethnicity", s, [("01", 0.85), ("15", 0.12), ("", 0.03)]),
-        pick("m_health", s, [("1", 0.75), ("2", 0.12), ("3", 0.05), ("4", 0.07), ("", 0.01)]),
+        pick("m_ethnicity", s, [("01", 0.85), ("15", 0.145), ("", 0.005)]),
+        # The first member is ill when illness is the household's cause, disabled for disability.
+        pl.when(first & (pl.col("a_main_cause") == "01") & (uniform("cause_fits", s) < 0.95))
+        .then(pl.lit("2"))
+        .when(first & (pl.col("a_main_cause") == "02") & (uniform("cause_fits", s) < 0.95))
+        .then(pl.lit("4"))
+        .otherwise(
+            pick("m_health", s, [("1", 0.755), ("2", 0.12), ("3", 0.05), ("4", 0.07), ("", 0.005)])
+        )
+        .alias("m_health"),
     )
     age = pl.col("__age")
     school_age = (age >= 6) & (age <= 15)
@@ -621,7 +628,7 @@ def members_frame(households: pl.DataFrame, seed: int = 1) -> pl.DataFrame:
         .otherwise(pick("ss_adult", s, [("00", 0.97), ("60", 0.01), ("", 0.02)]))
     )
     rows = rows.with_columns(
-        spoil("m_student_status", s, student, blank=0.01, missing=0.005),
+        spoil("m_student_status", s, student, blank=0.004, missing=0.002),
     )
     is_student = (
         ~pl.col("m_student_status").is_in(["00", ""]) & pl.col("m_student_status").is_not_null()
@@ -659,7 +666,7 @@ def members_frame(households: pl.DataFrame, seed: int = 1) -> pl.DataFrame:
             pick(
                 "skill_adult",
                 s,
-                [("1", 0.7), ("2", 0.22), ("3", 0.03), ("4", 0.01), ("5", 0.01), ("", 0.03)],
+                [("1", 0.72), ("2", 0.22), ("3", 0.03), ("4", 0.01), ("5", 0.01), ("", 0.01)],
             )
         )
         .alias("m_labour_skill"),
@@ -750,7 +757,11 @@ def members_frame(households: pl.DataFrame, seed: int = 1) -> pl.DataFrame:
         .alias("m_pwj_months"),
     )
     return rows.drop(
-        [c for c in rows.columns if c.startswith("__") or c in ("member_count", "a_attribute")]
+        [
+            c
+            for c in rows.columns
+            if c.startswith("__") or c in ("member_count", "a_attribute", "a_main_cause")
+        ]
     )
 
 
@@ -764,7 +775,78 @@ def finish_households(
         .group_by(KEY)
         .agg(pl.len().cast(pl.Int64).alias("__size"))
     )
-    frame = households.join(current, on=KEY, how="left").with_columns(pl.col("__size").fill_null(0))
+    workers = (
+        members.filter(
+            pl.col("m_status").is_in(["1", "4"])
+            & pl.col("m_work_status").is_in(["1", "2", "3", "4", "9"])
+        )
+        .group_by(KEY)
+        .agg(pl.len().cast(pl.Int64).alias("__workers"))
+    )
+    frame = (
+        households.join(current, on=KEY, how="left")
+        .join(workers, on=KEY, how="left")
+        .with_columns(pl.col("__size").fill_null(0), pl.col("__workers").fill_null(0))
+    )
+    # Work income goes with members working away (IN-05), with a few exceptions.
+    fits = uniform("wage_fits", s) < 0.97
+    frame = frame.with_columns(
+        pl.when(fits & (pl.col("__workers") == 0))
+        .then(0)
+        .when(fits & (pl.col("__c_h_wage_work") == 0))
+        .then(integer("wage_again", s, 3000, 40000) * 100 * pl.col("__workers"))
+        .otherwise(pl.col("__c_h_wage_work"))
+        .alias("__c_h_wage_work")
+    )
+    done = pl.col("z_outcome") == "1"
+
+    def asked(expr: pl.Expr) -> pl.Expr:
+        name = expr.meta.output_name()
+        return pl.when(done).then(expr).otherwise(pl.lit(None, dtype=pl.String)).alias(name)
+
+    def total(*names: str) -> pl.Expr:
+        return pl.sum_horizontal([pl.col("__c_" + n) for n in names])
+
+    frame = frame.with_columns(
+        total("h_wage_work", "h_wage_pwj", "h_wage_other").alias("__c_h_wage_total"),
+        total("h_prod_crops", "h_prod_livestock", "h_prod_forestry", "h_prod_other").alias(
+            "__c_h_prod_total"
+        ),
+        total("h_prop_dividends", "h_prop_land_rent", "h_prop_other").alias("__c_h_prop_total"),
+        total(
+            "h_trans_family_planning",
+            "h_trans_dibao",
+            "h_trans_tekun",
+            "h_trans_pension",
+            "h_trans_eco",
+            "h_trans_other",
+        ).alias("__c_h_trans_total"),
+    )
+    frame = frame.with_columns(
+        (
+            pl.col("__c_h_wage_total")
+            + pl.col("__c_h_prod_total")
+            + pl.col("__c_h_prop_total")
+            + pl.col("__c_h_trans_total")
+            - pl.col("__c_h_expenditure")
+            + pl.when(uniform("net:off", s) < 0.02).then(50000).otherwise(0)
+        ).alias("__c_h_net_income")
+    )
+    money = [
+        asked(
+            spoil(name, s, money_text(pl.col("__c_" + name)), blank=0.01, missing=0.0, junk=0.003)
+        )
+        for name in [
+            *MONEY,
+            "h_wage_total",
+            "h_prod_total",
+            "h_prop_total",
+            "h_trans_total",
+            "h_net_income",
+        ]
+    ]
+    frame = frame.with_columns(money)
+
     size_off = uniform("size_off", s) < 0.02
     size = pl.when(size_off).then(pl.col("__size") + 1).otherwise(pl.col("__size"))
     per_capita_cents = pl.when(size > 0).then(
@@ -773,7 +855,6 @@ def finish_households(
     per_capita = (
         pl.when(uniform("pc_boundary", s) < 0.01).then(pl.lit(400000)).otherwise(per_capita_cents)
     )
-    done = pl.col("z_outcome") == "1"
     frame = frame.with_columns(
         pl.when(done).then(size.cast(pl.String)).alias("h_size"),
         pl.when(done)

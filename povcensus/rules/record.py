@@ -59,6 +59,19 @@ class RuleResult(NamedTuple):
     def message(self, language: str) -> str:
         return self.message_en if language.startswith("en") else self.message_zh
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able, for storing with a submission version."""
+        return {
+            "rule_id": self.rule_id,
+            "status": self.status.value,
+            "severity": self.severity.value,
+            "level": self.level,
+            "member_index": self.member_index,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "fields": list(self.fields),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class IndicatorResult:
@@ -97,6 +110,19 @@ class HouseholdCheck:
             if result.indicator == name:
                 return result
         raise KeyError(name)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able: the failures (passes are implied) and the indicators with reasons."""
+        return {
+            "failures": [r.as_dict() for r in self.failures],
+            "indicators": {
+                i.indicator: {
+                    "status": i.status.value,
+                    "reasons": [[r.rule_id, r.member_index] for r in i.reasons],
+                }
+                for i in self.indicators
+            },
+        }
 
 
 # ---- evaluation environment ---------------------------------------------------------------

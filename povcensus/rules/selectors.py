@@ -56,3 +56,11 @@ def compiled_rulebook(version: RuleBookVersion | None) -> RuleBook:
         book = load_rulebook(version.source_pairs(), schema=BUILTIN_SCHEMA)
         _COMPILED[version.digest] = book
     return book
+
+
+def campaign_context(*, campaign: Campaign) -> dict[str, str]:
+    """The context values a campaign's records are checked with (text, as the engines take)."""
+    return {
+        "reference_date": campaign.reference_date.isoformat(),
+        "income_line": str(campaign.income_line),
+    }

@@ -397,6 +397,11 @@ class _Compiler:
             case ir.Coalesce(args=args):
                 return pl.coalesce([sub(arg) for arg in args])
             case ir.IsEmpty(field=field):
+                if field.type in (ValueType.STRING, ValueType.MULTI):
+                    # Text has no value exactly when it is missing or blank.
+                    return (
+                        pl.col(field.name).is_not_null() & pl.col(_value_col(field.name)).is_null()
+                    )
                 return (pl.col(field.name).str.strip_chars(_WS) == "").fill_null(False)
             case ir.IsMissing(field=field):
                 return pl.col(field.name).is_null()
@@ -469,6 +474,12 @@ class _Compiler:
             )
             return pl.when(born <= reference).then(years.cast(pl.Float64))
         if name == "selected":
+            code_node = node.args[1]
+            if isinstance(code_node, ir.Lit) and " " not in str(code_node.value):
+                # A code without spaces is a token of the answer exactly when " code " occurs
+                # in " answer " (empty tokens included), so no list is built per row.
+                padded = pl.concat_str([pl.lit(" "), first, pl.lit(" ")])
+                return padded.str.contains(f" {code_node.value} ", literal=True)
             code = args[1]
             contains = first.str.split(" ").list.contains(code)
             return pl.when(code.is_null()).then(None).otherwise(contains)
@@ -658,7 +669,7 @@ def check_census(
     *,
     context: Mapping[str, Any] | None = None,
     context_columns: Mapping[str, str] | None = None,
-    chunk_size: int = 250_000,
+    chunk_size: int = 100_000,
     progress: ProgressLike | None = None,
 ) -> CensusCheck:
     """Run every household and member rule of ``book`` over a whole census.
@@ -714,9 +725,6 @@ def check_census(
         indicators=pl.concat(indicators, how="vertical"),
         summary=summary,
     )
-
-
-_DEBUG_HOOK = None
 
 
 def census_key_counts(
@@ -936,8 +944,6 @@ class _Run:
                     compiler.compile(spec.expr, inline=False).alias(_def_col(spec.name))
                 )
 
-        if _DEBUG_HOOK is not None:
-            _DEBUG_HOOK(m.collect(), hh_df)
         # 5. Rules without assured(): member rules, then household rules.
         member_status: list[pl.Expr] = []
         for position, rule in plan.member_rules:

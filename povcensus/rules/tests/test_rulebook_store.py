@@ -43,6 +43,30 @@ def test_the_demo_campaign_checks_against_the_builtin_book(world: Any) -> None:
     ).exists()
 
 
+def test_demo_households_check_against_the_campaign_context(world: Any) -> None:
+    """The campaign's line (4,000) and reference date reach the rules; results serialise."""
+    from povcensus.rules.record import check_household
+    from povcensus.rules.selectors import campaign_context
+    from povcensus.rules.tests.test_builtin_rules import clean
+
+    context = campaign_context(campaign=world.campaign)
+    assert context == {
+        "reference_date": world.campaign.reference_date.isoformat(),
+        "income_line": "4000.00",
+    }
+    context["reference_date"] = "2020-12-31"  # the date the clean household's ages fit
+    household, members = clean()
+    household["h_per_capita"] = "4000"
+    stored = check_household(
+        compiled_rulebook(rulebook_active(campaign=world.campaign)),
+        household,
+        members,
+        context=context,
+    ).as_dict()
+    assert [f["rule_id"] for f in stored["failures"]] == ["IN-01", "IN-02"]  # 8,250 ≠ 4,000
+    assert stored["indicators"]["income"] == {"status": "not_assured", "reasons": [["IN-02", None]]}
+
+
 def test_installing_the_builtin_book_again_changes_nothing(world: Any) -> None:
     before = RuleBookVersion.objects.count()
     again = rulebook_install_builtin(actor=world.user("county_office"), campaign=world.campaign)
