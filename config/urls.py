@@ -13,6 +13,7 @@ urlpatterns = [
     path("areas/", include("povcensus.geography.urls")),
     path("campaigns/", include("povcensus.campaign.urls")),
     path("teams/", include("povcensus.team.urls")),
+    path("questionnaires/", include("povcensus.questionnaires.urls")),
     path("rules/", include("povcensus.rules.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -15,7 +15,8 @@ from typing import Any
 
 GENESIS = "0" * 64
 CONTENT_FIELDS = (
-    "id",
+    "chain",
+    "seq",
     "occurred_at",
     "actor_id",
     "actor_username",
@@ -51,24 +52,26 @@ def link_hash(prev_hash: str, content: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class BrokenLink:
-    id: int
+    chain: int
+    seq: int
+    event_id: int | None  # the row found at (or after) the break, if any
     reason: str  # "gap", "prev_hash", "hash"
     expected: str
     found: str
 
 
-def first_broken_link(
-    rows: Any, *, start_id: int = 1, start_prev: str = GENESIS
-) -> BrokenLink | None:
-    """Walk ``rows`` (dicts in id order) and return the first place the chain breaks."""
-    expected_id, prev = start_id, start_prev
+def first_broken_link(chain: int, rows: Any) -> BrokenLink | None:
+    """Walk one chain's ``rows`` (dicts in ``seq`` order); return where it first breaks."""
+    expected_seq, prev = 1, GENESIS
     for row in rows:
-        if row["id"] != expected_id:
-            return BrokenLink(expected_id, "gap", str(expected_id), str(row["id"]))
+        if row["seq"] != expected_seq:
+            return BrokenLink(
+                chain, expected_seq, row["id"], "gap", str(expected_seq), str(row["seq"])
+            )
         if row["prev_hash"] != prev:
-            return BrokenLink(row["id"], "prev_hash", prev, row["prev_hash"])
+            return BrokenLink(chain, row["seq"], row["id"], "prev_hash", prev, row["prev_hash"])
         recomputed = link_hash(row["prev_hash"], row)
         if recomputed != row["hash"]:
-            return BrokenLink(row["id"], "hash", recomputed, row["hash"])
-        expected_id, prev = row["id"] + 1, row["hash"]
+            return BrokenLink(chain, row["seq"], row["id"], "hash", recomputed, row["hash"])
+        expected_seq, prev = row["seq"] + 1, row["hash"]
     return None

@@ -4,9 +4,11 @@ Invariants:
 
 * rows are only ever inserted: the database refuses UPDATE, DELETE and TRUNCATE on this
   table (triggers installed by migration 0002, on PostgreSQL and on SQLite);
-* ``id`` runs 1, 2, 3 … without gaps and each row's ``prev_hash`` is the ``hash`` of the
+* the log is a small number of parallel hash chains (decision 0003): within chain ``c``,
+  ``seq`` runs 1, 2, 3 … without gaps and each row's ``prev_hash`` is the ``hash`` of the
   row before it; ``hash`` is the SHA-256 of the row's canonical content (``chain.py``), so an
-  edited, deleted or inserted row breaks the chain at that point;
+  edited, deleted or inserted row breaks its chain at that point;
+* ``id`` orders all events globally (it may have gaps: rolled-back transactions);
 * ``actor_id`` is not a foreign key: history outlives the users it mentions.
 """
 
@@ -16,7 +18,9 @@ from django.db import models
 
 
 class AuditEvent(models.Model):
-    id = models.BigIntegerField(primary_key=True)
+    id = models.BigAutoField(primary_key=True)
+    chain = models.PositiveSmallIntegerField(default=0)
+    seq = models.BigIntegerField()
     occurred_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_username = models.CharField(max_length=150, blank=True)
@@ -33,6 +37,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq_unique")
+        ]
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["area_code", "id"]),
@@ -41,4 +48,4 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.id} ({self.chain}/{self.seq}) {self.action} {self.object_type}:{self.object_id}"

@@ -10,31 +10,39 @@ from django.db.models import Q, QuerySet
 from povcensus.audit.chain import CONTENT_FIELDS, BrokenLink, first_broken_link
 from povcensus.audit.models import AuditEvent
 
-_FIELDS = (*CONTENT_FIELDS, "prev_hash", "hash")
+_FIELDS = ("id", *CONTENT_FIELDS, "prev_hash", "hash")
 
 
-def _rows_in_order(chunk: int = 5000) -> Iterator[dict[str, Any]]:
+def _chain_rows(chain: int, chunk: int = 5000) -> Iterator[dict[str, Any]]:
     last = 0
     while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last).order_by("id").values(*_FIELDS)[:chunk])
+        batch = list(
+            AuditEvent.objects.filter(chain=chain, seq__gt=last)
+            .order_by("seq")
+            .values(*_FIELDS)[:chunk]
+        )
         if not batch:
             return
         yield from batch
-        last = batch[-1]["id"]
+        last = batch[-1]["seq"]
 
 
 def audit_chain_verify() -> tuple[int, BrokenLink | None]:
-    """Walk the whole chain; return how many rows were read and the first broken link."""
+    """Walk every chain; return how many rows were read and the first broken link found."""
     count = 0
 
-    def counted() -> Iterator[dict[str, Any]]:
+    def counted(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         nonlocal count
-        for row in _rows_in_order():
+        for row in rows:
             count += 1
             yield row
 
-    broken = first_broken_link(counted())
-    return count, broken
+    chains = sorted(set(AuditEvent.objects.values_list("chain", flat=True).distinct()))
+    for chain in chains:
+        broken = first_broken_link(chain, counted(_chain_rows(chain)))
+        if broken is not None:
+            return count, broken
+    return count, None
 
 
 def audit_events_for_object(*, object_type: str, object_id: object) -> list[AuditEvent]:

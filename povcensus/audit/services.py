@@ -1,10 +1,14 @@
 """Writing to the audit log: one event, or many at once for bulk work.
 
 Callers must already be inside the transaction of the write they record
-(``transaction.atomic``); the event then commits or rolls back with it.  Appending takes
-the chain's write lock (an advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions
-already serialise writers), so record the event as the *last* step of a service: the lock
-is held until the transaction ends.
+(``transaction.atomic``); the event then commits or rolls back with it.
+
+The log is ``POVCENSUS_AUDIT_CHAINS`` parallel chains (decision 0003).  A database
+connection always appends to the same chain (its backend process id modulo the number of
+chains), so one transaction never holds two chains' locks and cannot deadlock on them,
+while several connections commit in parallel.  Appending takes the chain's write lock (an
+advisory lock on PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers)
+until the transaction ends, so record the event as the *last* step of a service.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -44,11 +49,27 @@ def _json_native(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def _lock_chain_and_read_tail() -> tuple[int, str]:
+def chain_count() -> int:
+    if connection.vendor != "postgresql":
+        return 1
+    return max(1, int(getattr(settings, "POVCENSUS_AUDIT_CHAINS", 8)))
+
+
+def _chain_of_this_connection() -> int:
+    chains = chain_count()
+    if chains == 1:
+        return 0
+    connection.ensure_connection()
+    return int(connection.connection.info.backend_pid) % chains
+
+
+def _lock_chain_and_read_tail(chain: int) -> tuple[int, str]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    tail = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_KEY, chain])
+    tail = (
+        AuditEvent.objects.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+    )
     return tail if tail else (0, GENESIS)
 
 
@@ -75,14 +96,16 @@ def audit_record_many(*, actor: Any, entries: Iterable[AuditEntry]) -> list[Audi
     actor_id, actor_username = _actor_fields(actor)
     request_id, client_ip = current_request_id() or "", current_client_ip() or ""
     now = timezone.now()
-    last_id, prev = _lock_chain_and_read_tail()
+    chain = _chain_of_this_connection()
+    last_seq, prev = _lock_chain_and_read_tail(chain)
     rows = []
     for offset, entry in enumerate(entries, start=1):
         after = entry.after
         if entry.extra:
             after = {**(after or {}), **entry.extra}
         content = {
-            "id": last_id + offset,
+            "chain": chain,
+            "seq": last_seq + offset,
             "occurred_at": now,
             "actor_id": actor_id,
             "actor_username": actor_username,

@@ -34,7 +34,8 @@ def _record(n: int = 1) -> list[AuditEvent]:
 
 def test_events_form_a_gapless_chain_carrying_request_context() -> None:
     rows = _record(3)
-    assert [r.id for r in rows] == list(range(rows[0].id, rows[0].id + 3))
+    assert len({r.chain for r in rows}) == 1  # one transaction, one chain
+    assert [r.seq for r in rows] == list(range(rows[0].seq, rows[0].seq + 3))
     assert rows[1].prev_hash == rows[0].hash
     assert rows[2].prev_hash == rows[1].hash
     assert rows[0].request_id == "req-12345678"
@@ -89,7 +90,9 @@ def test_verify_command_reports_first_edited_row() -> None:
     rows = _record(4)
     victim = rows[2]
     _tamper("UPDATE audit_auditevent SET after = %s WHERE id = %s", ['{"v": 999}', victim.id])
-    with pytest.raises(CommandError, match=rf"broken at event #{victim.id}: .*edited") as caught:
+    with pytest.raises(
+        CommandError, match=rf"position {victim.seq} \(event #{victim.id}\): .*edited"
+    ) as caught:
         call_command("audit", "verify")
     assert caught.value.returncode == 1
 
@@ -98,7 +101,7 @@ def test_verify_command_reports_deleted_row() -> None:
     rows = _record(4)
     victim = rows[1]
     _tamper("DELETE FROM audit_auditevent WHERE id = %s", [victim.id])
-    with pytest.raises(CommandError, match=rf"broken at event #{victim.id}: event missing"):
+    with pytest.raises(CommandError, match=rf"position {victim.seq} .*event missing"):
         call_command("audit", "verify")
 
 
@@ -106,5 +109,39 @@ def test_verify_command_reports_a_forged_hash() -> None:
     rows = _record(3)
     # Forging the content *and* its own hash still breaks the next row's link.
     _tamper("UPDATE audit_auditevent SET hash = %s WHERE id = %s", ["f" * 64, rows[1].id])
-    with pytest.raises(CommandError, match=rf"#{rows[1].id}"):
+    with pytest.raises(CommandError, match=rf"position {rows[1].seq} \(event #{rows[1].id}\)"):
         call_command("audit", "verify")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_leave_every_chain_intact() -> None:
+    """Writers on several connections (threads on PostgreSQL; SQLite has one writer and one chain)."""
+    import threading
+
+    from django.db import connections
+
+    from povcensus.audit.services import chain_count
+
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for _ in range(n):
+                _record(2)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    writers = 6 if connection.vendor == "postgresql" else 1
+    threads = [threading.Thread(target=writer, args=(60 // writers,)) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert AuditEvent.objects.count() >= 120
+    assert set(AuditEvent.objects.values_list("chain", flat=True)) <= set(range(chain_count()))
+    count, broken = audit_chain_verify()
+    assert broken is None
+    assert count == AuditEvent.objects.count()

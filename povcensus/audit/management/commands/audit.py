@@ -25,12 +25,15 @@ class Command(BaseCommand):
                 )
                 return
             reasons = {
-                "gap": "event missing (deleted?) before this id",
+                "gap": "event missing (deleted?)",
                 "prev_hash": "link to the previous event does not match (event deleted or reordered)",
                 "hash": "event content does not match its hash (event edited)",
             }
+            where = f"chain {broken.chain}, position {broken.seq}" + (
+                f" (event #{broken.event_id})" if broken.event_id is not None else ""
+            )
             raise CommandError(
-                f"audit chain broken at event #{broken.id}: {reasons[broken.reason]} "
+                f"audit chain broken at {where}: {reasons[broken.reason]} "
                 f"(expected {broken.expected}, found {broken.found}); {count} events read",
                 returncode=1,
             )
