@@ -628,14 +628,17 @@ def members_frame(households: pl.DataFrame, seed: int = 1) -> pl.DataFrame:
         .otherwise(pick("ss_adult", s, [("00", 0.97), ("60", 0.01), ("", 0.02)]))
     )
     rows = rows.with_columns(
-        spoil("m_student_status", s, student, blank=0.004, missing=0.002),
+        pl.when(uniform("ed02_blank", s) < 0.004)
+        .then(pl.lit(""))
+        .otherwise(spoil("m_student_status", s, student, blank=0.002, missing=0.002))
+        .alias("m_student_status"),
     )
     is_student = (
         ~pl.col("m_student_status").is_in(["00", ""]) & pl.col("m_student_status").is_not_null()
     )
     rows = rows.with_columns(
-        pl.when(is_student & (uniform("edu_for_student", s) < 0.97))
-        .then(pl.lit(None, dtype=pl.String))
+        pl.when(uniform("ed02_blank", s) < 0.004)
+        .then(pl.lit(""))
         .otherwise(
             pick(
                 "m_education",

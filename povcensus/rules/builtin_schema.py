@@ -297,6 +297,13 @@ VILLAGE_FIELDS: dict[str, str] = {
     **dict.fromkeys(_VILLAGE_CHOICES, S1),
 }
 
+# What each calculation computes (the forms bind calculations as text).
+CALCULATION_TYPES: dict[str, str] = {
+    name: xls_type.removeprefix("calculate:")
+    for name, xls_type in {**HOUSEHOLD_FIELDS, **MEMBER_FIELDS}.items()
+    if xls_type.startswith("calculate:")
+}
+
 BUILTIN_SCHEMA = Schema.from_levels(
     household=HOUSEHOLD_FIELDS, member=MEMBER_FIELDS, village=VILLAGE_FIELDS
 )

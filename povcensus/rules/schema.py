@@ -14,9 +14,10 @@ until then :mod:`povcensus.rules.builtin_schema` writes the built-in forms' fiel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Level(StrEnum):
@@ -143,3 +144,61 @@ class Schema:
 
     def __len__(self) -> int:
         return sum(len(specs) for specs in self.by_level.values())
+
+
+# XForm bind types → the XLSForm types above (a select's kind decides over its bind type).
+_BIND_TYPES = {
+    "int": "integer",
+    "integer": "integer",
+    "decimal": "decimal",
+    "date": "date",
+    "string": "text",
+    "geopoint": "geopoint",
+    "geotrace": "geotrace",
+    "geoshape": "geoshape",
+    "binary": "image",
+    "dateTime": "datetime",
+    "time": "time",
+    "barcode": "barcode",
+}
+_SKIPPED_KINDS = frozenset({"group", "repeat", "note", "meta", "trigger"})
+
+
+def schema_from_forms(
+    *,
+    household: Any = None,
+    village: Any = None,
+    calculation_types: Mapping[str, str] | None = None,
+) -> Schema:
+    """The rule schema of compiled forms (``questionnaires.xform_schema.FormSchema``).
+
+    Household-form fields inside a repeat are member fields, the others household fields;
+    every village-form field is a village field.  Groups, notes and meta nodes are left out.
+    A calculation bound as ``string`` (XLSForm's default for calculate) takes its value
+    type from ``calculation_types`` (``{"h_size": "integer"}``): the field dictionary says
+    what a calculation computes.
+    """
+    calculation_types = calculation_types or {}
+
+    def levels(form: Any, *, repeats_are_members: bool) -> tuple[dict[str, str], dict[str, str]]:
+        outside: dict[str, str] = {}
+        inside: dict[str, str] = {}
+        fields: Iterable[Any] = form.fields if form is not None else ()
+        for field in fields:
+            if field.kind in _SKIPPED_KINDS:
+                continue
+            if field.kind in ("select_one", "select_multiple"):
+                xls_type = field.kind
+            elif field.kind == "calculate" and field.type == "string":
+                xls_type = calculation_types.get(field.name, "text")
+            else:
+                xls_type = _BIND_TYPES.get(field.type, "text")
+            target = inside if (field.repeat and repeats_are_members) else outside
+            target[field.name] = xls_type
+        return outside, inside
+
+    household_fields, member_fields = levels(household, repeats_are_members=True)
+    village_fields, _ = levels(village, repeats_are_members=False)
+    return Schema.from_levels(
+        household=household_fields, member=member_fields, village=village_fields
+    )

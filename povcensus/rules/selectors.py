@@ -12,12 +12,17 @@ from povcensus.accounts.roles import Perm
 from povcensus.accounts.scope import scope_of
 from povcensus.campaign.models import Campaign
 from povcensus.core.errors import NOT_FOUND, ApplicationError
-from povcensus.rules.builtin import builtin_rulebook
-from povcensus.rules.builtin_schema import BUILTIN_SCHEMA
+from povcensus.questionnaires.models import FormKind
+from povcensus.questionnaires.selectors import live_version
+from povcensus.questionnaires.xform_schema import extract_schema
+from povcensus.rules.builtin import builtin_sources
+from povcensus.rules.builtin_schema import BUILTIN_SCHEMA, CALCULATION_TYPES
 from povcensus.rules.models import RuleBookVersion
 from povcensus.rules.rulebook import RuleBook, load_rulebook
+from povcensus.rules.schema import Schema, schema_from_forms
 
-_COMPILED: dict[str, RuleBook] = {}
+_COMPILED: dict[tuple[str, str], RuleBook] = {}
+_SCHEMAS: dict[str, Schema] = {}
 
 
 def rulebook_list(*, actor: Any, campaign: Campaign) -> list[RuleBookVersion]:
@@ -47,14 +52,41 @@ def rulebook_active(*, campaign: Campaign) -> RuleBookVersion | None:
     return RuleBookVersion.objects.filter(campaign=campaign, is_active=True).first()
 
 
-def compiled_rulebook(version: RuleBookVersion | None) -> RuleBook:
-    """The loaded rule book of a stored version (cached by content); the built-in for None."""
-    if version is None:
-        return builtin_rulebook()
-    book = _COMPILED.get(version.digest)
+def campaign_schema(*, campaign: Campaign) -> tuple[str, Schema]:
+    """The fields rules may use in ``campaign``: those of its live household and village forms.
+
+    Returns a key naming the form versions and the schema (cached by that key).  Without
+    live forms, the built-in forms' schema (``builtin_schema``) applies.
+    """
+    household = live_version(campaign=campaign, kind=FormKind.HOUSEHOLD)
+    village = live_version(campaign=campaign, kind=FormKind.VILLAGE)
+    if household is None and village is None:
+        return "builtin", BUILTIN_SCHEMA
+    key = f"forms:{household.pk if household else '-'}:{village.pk if village else '-'}"
+    schema = _SCHEMAS.get(key)
+    if schema is None:
+        schema = schema_from_forms(
+            household=extract_schema(household.xform) if household else None,
+            village=extract_schema(village.xform) if village else None,
+            calculation_types=CALCULATION_TYPES,
+        )
+        _SCHEMAS[key] = schema
+    return key, schema
+
+
+def compiled_rulebook(version: RuleBookVersion | None, *, campaign: Campaign) -> RuleBook:
+    """The loaded rule book of a stored version (the built-in one for None).
+
+    Loaded against the campaign's forms (:func:`campaign_schema`); cached by content and
+    form versions.
+    """
+    key, schema = campaign_schema(campaign=campaign)
+    sources = version.source_pairs() if version is not None else builtin_sources()
+    digest = version.digest if version is not None else "builtin"
+    book = _COMPILED.get((digest, key))
     if book is None:
-        book = load_rulebook(version.source_pairs(), schema=BUILTIN_SCHEMA)
-        _COMPILED[version.digest] = book
+        book = load_rulebook(sources, schema=schema)
+        _COMPILED[(digest, key)] = book
     return book
 
 

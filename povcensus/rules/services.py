@@ -21,9 +21,9 @@ from povcensus.campaign.models import Campaign, CampaignStatus
 from povcensus.core.errors import PERMISSION_DENIED, ApplicationError
 from povcensus.rules import errors
 from povcensus.rules.builtin import builtin_sources
-from povcensus.rules.builtin_schema import BUILTIN_SCHEMA
 from povcensus.rules.models import RuleBookVersion
 from povcensus.rules.rulebook import RuleBook, load_rulebook
+from povcensus.rules.selectors import campaign_schema
 
 
 def _check_manage(actor: Any, campaign: Campaign) -> None:
@@ -89,7 +89,8 @@ def rulebook_create(
     _check_manage(actor, campaign)
     if not sources:
         raise ApplicationError(errors.NO_SOURCES)
-    book = load_rulebook(sources, schema=BUILTIN_SCHEMA)
+    _, schema = campaign_schema(campaign=campaign)
+    book = load_rulebook(sources, schema=schema)
     version = _store(actor=actor, campaign=campaign, book=book, note=note, is_builtin=False)
     audit_record(
         actor=actor,
@@ -148,7 +149,8 @@ def rulebook_install_builtin(*, actor: Any, campaign: Campaign) -> RuleBookVersi
     ``rules.rulebook_activated`` when it writes.
     """
     _check_manage(actor, campaign)
-    book = load_rulebook(builtin_sources(), schema=BUILTIN_SCHEMA)
+    _, schema = campaign_schema(campaign=campaign)
+    book = load_rulebook(builtin_sources(), schema=schema)
     version = RuleBookVersion.objects.filter(campaign=campaign, digest=book.digest).first()
     if version is None:
         version = _store(actor=actor, campaign=campaign, book=book, note="", is_builtin=True)

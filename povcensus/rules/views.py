@@ -122,7 +122,7 @@ def _render_book(
     problems: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    book = compiled_rulebook(version)
+    book = compiled_rulebook(version, campaign=campaign)
     can_manage = scope_of(request.user).allows(Perm.RULES_MANAGE, campaign.area_id)
     context = {
         "campaign": campaign,

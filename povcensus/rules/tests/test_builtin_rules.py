@@ -241,7 +241,7 @@ CASES: dict[str, tuple[Mutation, Mutation, int | None]] = {
         member(3, m_in_school="2", m_not_in_school_reason="1"),
         3,
     ),
-    "ED-02": (member(3, m_education="2"), keep, 3),
+    "ED-02": (member(3, m_student_status=""), keep, 3),
     "ED-03": (member(3, m_student_status="31"), keep, 3),
     "ED-04": (member(3, m_student_status="10"), keep, 3),
     "ED-05": (member(2, m_education="7", m_id_number=born(date(2003, 6, 1), 22)), keep, 2),

@@ -37,7 +37,8 @@ def test_the_demo_campaign_checks_against_the_builtin_book(world: Any) -> None:
     assert active is not None
     assert active.is_builtin
     assert active.number == 1
-    assert compiled_rulebook(active).counts()["rules"] == active.rule_count == 58
+    assert compiled_rulebook(active, campaign=world.campaign).counts()["rules"] == 58
+    assert active.rule_count == 58
     assert AuditEvent.objects.filter(
         action="rules.rulebook_activated", object_id=str(active.pk)
     ).exists()
@@ -58,13 +59,42 @@ def test_demo_households_check_against_the_campaign_context(world: Any) -> None:
     household, members = clean()
     household["h_per_capita"] = "4000"
     stored = check_household(
-        compiled_rulebook(rulebook_active(campaign=world.campaign)),
+        compiled_rulebook(rulebook_active(campaign=world.campaign), campaign=world.campaign),
         household,
         members,
         context=context,
     ).as_dict()
     assert [f["rule_id"] for f in stored["failures"]] == ["IN-01", "IN-02"]  # 8,250 ≠ 4,000
     assert stored["indicators"]["income"] == {"status": "not_assured", "reasons": [["IN-02", None]]}
+
+
+def test_rules_are_checked_against_the_campaigns_live_forms(world: Any) -> None:
+    """The demo's live built-in forms give the schema; it agrees with builtin_schema.py."""
+    from povcensus.rules.builtin_schema import BUILTIN_SCHEMA
+    from povcensus.rules.schema import Level
+    from povcensus.rules.selectors import campaign_schema
+
+    key, schema = campaign_schema(campaign=world.campaign)
+    assert key.startswith("forms:")
+    for level in Level:
+        ours = {n: f.value_type for n, f in BUILTIN_SCHEMA.by_level[level].items()}
+        forms = {n: f.value_type for n, f in schema.by_level[level].items()}
+        assert set(ours) <= set(forms), (level, sorted(set(ours) - set(forms)))
+        differ = {n for n in ours if forms[n] != ours[n] and n != "today"}
+        assert differ == set(), (level, differ)
+    book = compiled_rulebook(rulebook_active(campaign=world.campaign), campaign=world.campaign)
+    assert book.schema is schema
+
+
+def test_an_upload_naming_a_field_the_live_form_lacks_is_refused(world: Any) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        rulebook_create(
+            actor=world.user("county_office"),
+            campaign=world.campaign,
+            sources=[("x.yaml", SMALL.replace("g_quantity", "g_quantity_liters"))],
+        )
+    assert caught.value.code == "rules.unknown_field"
+    assert caught.value.details["field"] == "g_quantity_liters"
 
 
 def test_installing_the_builtin_book_again_changes_nothing(world: Any) -> None:
