@@ -29,7 +29,14 @@ import polars as pl
 
 from povcensus.rules import ir, values
 from povcensus.rules.record import IndicatorStatus
-from povcensus.rules.rulebook import Placeholder, Rule, RuleBook, Status, context_values
+from povcensus.rules.rulebook import (
+    DefinitionSpec,
+    Placeholder,
+    Rule,
+    RuleBook,
+    Status,
+    context_values,
+)
 from povcensus.rules.schema import Level, ValueType
 
 KEY = "household_id"
@@ -485,21 +492,33 @@ class _Compiler:
             return pl.when(code.is_null()).then(None).otherwise(contains)
         raise TypeError(f"unknown function {name}")
 
-    def aggregate_expr(self, node: ir.Aggregate) -> pl.Expr:
+    def aggregate_input(self, node: ir.Aggregate) -> pl.Expr:
+        """The per-row value an aggregate reduces, computed before the group_by.
+
+        Keeping the group_by to plain ``sum``/``any``/``min``/``max`` of a column lets
+        Polars use its fast grouped kernels (an expression per group is far slower).
+        """
         keep = self.collection(node.collection)
         if node.arg is None:
-            return keep.sum().cast(pl.Float64).alias(node.key)
+            return keep.alias(node.key)
         arg = self.compile(node.arg, inline=False)
-        if node.func == "count":
-            return (keep & arg).fill_null(False).sum().cast(pl.Float64).alias(node.key)
-        if node.func == "any":
-            return (keep & arg).fill_null(False).any().alias(node.key)
+        if node.func in ("count", "any"):
+            return (keep & arg).fill_null(False).alias(node.key)
         if node.func == "all":
-            return (~(keep & ~arg).fill_null(False).any()).alias(node.key)
-        kept = arg.filter(keep)
+            return (keep & ~arg).fill_null(False).alias(node.key)  # a row that is false
+        return pl.when(keep).then(arg).alias(node.key)
+
+    def aggregate_expr(self, node: ir.Aggregate) -> pl.Expr:
+        column = pl.col(node.key)
+        if node.func == "count" or node.arg is None:
+            return column.sum().cast(pl.Float64).alias(node.key)
+        if node.func == "any":
+            return column.any().alias(node.key)
+        if node.func == "all":
+            return (~column.any()).alias(node.key)
         if node.func == "sum":
-            return kept.sum().cast(pl.Float64).alias(node.key)
-        return (kept.min() if node.func == "min" else kept.max()).alias(node.key)
+            return column.sum().cast(pl.Float64).alias(node.key)
+        return (column.min() if node.func == "min" else column.max()).alias(node.key)
 
     def aggregate_default(self, node: ir.Aggregate) -> pl.Expr:
         column = pl.col(node.key)
@@ -552,6 +571,39 @@ def _uses_assured(rule: Rule) -> bool:
         if expr is not None
         for node in ir.walk(expr)
     )
+
+
+def _waves(specs: Iterable[DefinitionSpec], level: Level) -> list[list[DefinitionSpec]]:
+    """Definitions of one level grouped so that none reads another of its own group.
+
+    Each group is one ``with_columns`` (one pass, evaluated in parallel); the groups keep
+    the dependency order the loader gives.
+    """
+    waves: list[list[DefinitionSpec]] = []
+    placed: dict[str, int] = {}
+    for spec in specs:
+        if spec.level != level:
+            continue
+        reads = {n.name for n in ir.walk(spec.expr) if isinstance(n, ir.Definition)}
+        wave = max((placed[name] + 1 for name in reads if name in placed), default=0)
+        while len(waves) <= wave:
+            waves.append([])
+        waves[wave].append(spec)
+        placed[spec.name] = wave
+    return waves
+
+
+def _attach(frame: pl.DataFrame, right: pl.DataFrame, left_on: str, right_on: str) -> pl.DataFrame:
+    """``frame`` with the columns of ``right`` matched on a key (a left join), rows in order.
+
+    Only the key column goes through the join; the result is stacked beside ``frame``, so
+    a wide frame is not copied (a plain join would gather every column).
+    """
+    matched = frame.select(pl.col(left_on)).join(
+        right, left_on=left_on, right_on=right_on, how="left", maintain_order="left"
+    )
+    added = [c for c in right.columns if c != right_on and c not in frame.columns]
+    return frame.hstack(matched.select(added))
 
 
 def _with_missing(frame: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
@@ -699,7 +751,9 @@ def check_census(
     chunks = max(1, -(-total // chunk_size))
     if progress is not None:
         progress.start(total, "rules")
-    census_counts = run.census_counts(households_df, members_df)
+    counted = run.census_count_columns(households_df, members_df)
+    if counted.width:
+        members_df = members_df.hstack(counted)
 
     failures: list[pl.DataFrame] = []
     indicators: list[pl.DataFrame] = []
@@ -709,7 +763,7 @@ def check_census(
         m_chunk = (
             members_df.join(hh_chunk.select(KEY), on=KEY, how="semi") if chunks > 1 else members_df
         )
-        result = run.chunk(hh_chunk, m_chunk, census_counts)
+        result = run.chunk(hh_chunk, m_chunk)
         failures.append(result.failures)
         indicators.append(result.indicators)
         summaries.append(result.summary)
@@ -757,7 +811,13 @@ class _Run:
         self.plan = plan
 
     def _with_typed(
-        self, lazy: pl.LazyFrame, frame: pl.DataFrame, level: Level, names: Iterable[str]
+        self,
+        lazy: pl.LazyFrame,
+        frame: pl.DataFrame,
+        level: Level,
+        names: Iterable[str],
+        *,
+        per_field: bool = True,
     ) -> pl.LazyFrame:
         """Add the typed value of each field (and the per-field ID columns) to ``lazy``.
 
@@ -785,7 +845,8 @@ class _Run:
             typed.append(
                 _typed_fast(pl.col(name), specs[name].value_type, spaced).alias(_value_col(name))
             )
-            derived += self._per_field(name, pl.col(_value_col(name)))
+            if per_field:
+                derived += self._per_field(name, pl.col(_value_col(name)))
         lazy = lazy.with_columns(typed)
         return lazy.with_columns(derived) if derived else lazy
 
@@ -818,15 +879,18 @@ class _Run:
     def _members_early(
         self,
         frame: pl.DataFrame,
-        households: pl.LazyFrame,
+        households: pl.DataFrame,
         *,
         member_fields: set[str],
         household_fields: set[str],
         household_columns: Iterable[str],
         contexts: set[str],
-    ) -> pl.LazyFrame:
+        per_field: bool = True,
+    ) -> pl.DataFrame:
         frame = _with_missing(frame, member_fields)
-        lazy = self._with_typed(frame.lazy(), frame, Level.MEMBER, member_fields)
+        members = self._with_typed(
+            frame.lazy(), frame, Level.MEMBER, member_fields, per_field=per_field
+        ).collect()
         columns = [
             *sorted(household_fields),
             *(_value_col(name) for name in sorted(household_fields)),
@@ -841,8 +905,8 @@ class _Run:
             *(_value_col(_ctx_col(name)) for name in sorted(contexts)),
         ]
         if columns:
-            lazy = lazy.join(households.select([KEY, *columns]), on=KEY, how="left")
-        return lazy
+            members = _attach(members, households.select([KEY, *columns]), KEY, KEY)
+        return members
 
     def census_counts(
         self, households: pl.DataFrame, members: pl.DataFrame
@@ -853,7 +917,7 @@ class _Run:
         plan, compiler = self.plan, self.compiler
         household_fields = {n for n, level in plan.count_fields if level == Level.HOUSEHOLD}
         member_fields = {n for n, level in plan.count_fields if level == Level.MEMBER}
-        hh = self._households_early(households, household_fields)
+        hh = self._households_early(households, household_fields).collect()
         lazy = self._members_early(
             members,
             hh,
@@ -861,7 +925,7 @@ class _Run:
             household_fields=household_fields,
             household_columns=(),
             contexts=plan.count_contexts,
-        )
+        ).lazy()
         frames = []
         for node in self.book.census_counts.values():
             keep = compiler.collection(node.collection, inline=True)
@@ -873,11 +937,46 @@ class _Run:
             )
         return dict(zip(self.book.census_counts, pl.collect_all(frames), strict=True))
 
+    def census_count_columns(self, households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+        """Every ``census_count()`` as a column of ``members``, over the whole census.
+
+        Computed once, before any chunk, with a window over the key (one hash pass),
+        so chunks carry the counts and never join the census-wide table.
+        """
+        if not self.book.census_counts:
+            return pl.DataFrame()
+        plan, compiler = self.plan, self.compiler
+        household_fields = {n for n, level in plan.count_fields if level == Level.HOUSEHOLD}
+        member_fields = {n for n, level in plan.count_fields if level == Level.MEMBER}
+        hh = self._households_early(households, household_fields).collect()
+        frame = self._members_early(
+            members,
+            hh,
+            member_fields=member_fields,
+            household_fields=household_fields,
+            household_columns=(),
+            contexts=plan.count_contexts,
+            per_field=False,
+        )
+        columns = []
+        for key, node in self.book.census_counts.items():
+            # Plain columns first: a window over a computed expression is evaluated per group.
+            pair = frame.select(
+                pl.col(_value_col(node.key_field.name)).alias("__value"),
+                compiler.collection(node.collection, inline=True).cast(pl.Float64).alias("__in"),
+            )
+            value = pl.col("__value")
+            columns.append(
+                pair.select(
+                    pl.when(value.is_not_null()).then(pl.col("__in").sum().over(value)).alias(key)
+                ).to_series()
+            )
+        return pl.DataFrame(columns)
+
     def chunk(
         self,
         households: pl.DataFrame,
         members: pl.DataFrame,
-        census_counts: Mapping[str, pl.DataFrame],
     ) -> CensusCheck:
         book, compiler, plan = self.book, self.compiler, self.plan
         early = [s for s in book.definitions.values() if s.name not in plan.late]
@@ -885,64 +984,69 @@ class _Run:
 
         # 1. Households: typed fields and early definitions.
         hh = self._households_early(households, plan.household_fields)
-        for spec in early:
-            if spec.level == Level.HOUSEHOLD:
-                hh = hh.with_columns(
+        for wave in _waves(early, Level.HOUSEHOLD):
+            hh = hh.with_columns(
+                [
                     compiler.compile(spec.expr, inline=False).alias(_def_col(spec.name))
-                )
+                    for spec in wave
+                ]
+            )
         hh_df = hh.collect()
 
         # 2. Members: typed fields, household values they read, early definitions.
-        m = self._members_early(
+        m_df = self._members_early(
             members,
-            hh_df.lazy(),
+            hh_df,
             member_fields=plan.member_fields,
             household_fields=plan.household_fields_in_members,
             household_columns=[_def_col(n) for n in sorted(plan.early_household_defs_in_members)],
             contexts=plan.contexts_in_members,
         )
-        for spec in early:
-            if spec.level == Level.MEMBER:
-                m = m.with_columns(
+        for wave in _waves(early, Level.MEMBER):
+            m_df = m_df.with_columns(
+                [
                     compiler.compile(spec.expr, inline=False).alias(_def_col(spec.name))
-                )
-        m_df = m.collect()
+                    for spec in wave
+                ]
+            )
 
-        # 3. Member aggregates (group_by, joined back) and census counts.
-        hh = hh_df.lazy()
+        # 3. Member aggregates (group_by, attached to households) and census counts.
         if book.aggregates:
             grouped = (
                 m_df.lazy()
+                .select(
+                    pl.col(KEY),
+                    *(compiler.aggregate_input(node) for node in book.aggregates.values()),
+                )
                 .group_by(KEY)
                 .agg([compiler.aggregate_expr(node) for node in book.aggregates.values()])
+                .collect()
             )
-            hh = hh.join(grouped, on=KEY, how="left").with_columns(
+            hh_df = _attach(hh_df, grouped, KEY, KEY).with_columns(
                 [compiler.aggregate_default(node) for node in book.aggregates.values()]
-            )
-        m = m_df.lazy()
-        for key, node in book.census_counts.items():
-            value = _value_col(node.key_field.name)
-            counts = census_counts[key].lazy().rename({"__n": key})
-            m = m.join(counts, left_on=value, right_on="__key", how="left").with_columns(
-                pl.when(pl.col(value).is_not_null()).then(pl.col(key).fill_null(0.0)).alias(key)
             )
 
         # 4. Late definitions (they read aggregates and counts).
-        for spec in late:
-            if spec.level == Level.HOUSEHOLD:
-                hh = hh.with_columns(
+        for wave in _waves(late, Level.HOUSEHOLD):
+            hh_df = hh_df.with_columns(
+                [
                     compiler.compile(spec.expr, inline=False).alias(_def_col(spec.name))
-                )
-        hh_df = hh.collect()
+                    for spec in wave
+                ]
+            )
         joined = [_def_col(n) for n in sorted(plan.late_household_defs_in_members)]
         joined += sorted(plan.aggregates_in_members)
         if joined:
-            m = m.join(hh_df.lazy().select([KEY, *joined]), on=KEY, how="left")
-        for spec in late:
-            if spec.level == Level.MEMBER:
-                m = m.with_columns(
+            m_df = _attach(m_df, hh_df.select([KEY, *joined]), KEY, KEY)
+        for wave in _waves(late, Level.MEMBER):
+            m_df = m_df.with_columns(
+                [
                     compiler.compile(spec.expr, inline=False).alias(_def_col(spec.name))
-                )
+                    for spec in wave
+                ]
+            )
+        m = m_df.lazy()
+        hh = hh_df.lazy()
 
         # 5. Rules without assured(): member rules, then household rules.
         member_status: list[pl.Expr] = []
