@@ -13,6 +13,8 @@ urlpatterns = [
     path("areas/", include("povcensus.geography.urls")),
     path("campaigns/", include("povcensus.campaign.urls")),
     path("teams/", include("povcensus.team.urls")),
+    path("register/", include("povcensus.register.urls")),
+    path("listing/", include("povcensus.listing.urls")),
     path("questionnaires/", include("povcensus.questionnaires.urls")),
     path("rules/", include("povcensus.rules.urls")),
     path("api/", api.urls),
