@@ -17,6 +17,7 @@ urlpatterns = [
     path("listing/", include("povcensus.listing.urls")),
     path("questionnaires/", include("povcensus.questionnaires.urls")),
     path("assignment/", include("povcensus.assignment.urls")),
+    path("rules/", include("povcensus.rules.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

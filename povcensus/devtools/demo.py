@@ -33,6 +33,7 @@ from povcensus.devtools.loader import load_households
 from povcensus.devtools.names import person_name, phone_number
 from povcensus.geography.services import geography_import
 from povcensus.questionnaires.services import builtin_install
+from povcensus.rules.services import rulebook_install_builtin
 from povcensus.team.services import team_create
 
 DEMO_CAMPAIGN_CODE = "jinshan-2023"
@@ -210,6 +211,7 @@ def demo_build(
     )
     # The built-in questionnaires, published and in use for the campaign.
     builtin_install(actor=admin, campaign=campaign)
+    rulebook_install_builtin(actor=None, campaign=campaign)
     if households <= 1600:
         build_demo_assignment(
             campaign=campaign,
