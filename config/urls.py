@@ -16,6 +16,7 @@ urlpatterns = [
     path("register/", include("povcensus.register.urls")),
     path("listing/", include("povcensus.listing.urls")),
     path("questionnaires/", include("povcensus.questionnaires.urls")),
+    path("assignment/", include("povcensus.assignment.urls")),
     path("rules/", include("povcensus.rules.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
