@@ -19,6 +19,11 @@ STORAGES = {
 AXES_ENABLED = True
 LANGUAGE_CODE = "zh-hans"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+    # A file, not ":memory:": the live server's threads (browser tests) then each get their
+    # own connection instead of sharing one in-memory connection across threads.
+    from config.env import VAR_DIR
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -7,6 +7,7 @@ scope, and records its audit event in that transaction.  Passwords never reach t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,18 @@ from povcensus.geography import codes
 from povcensus.geography.models import Area
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,30}$")
+
+# Later apps veto a home-township change that would break one of their rules (the
+# assignment app: 乡级交叉 for units already assigned to the user's team).  Each check is
+# called as ``check(user=..., township_code=...)`` and raises an ApplicationError.
+HOME_TOWNSHIP_CHECKS: list[Callable[..., None]] = []
+
+
+def register_home_township_check(check: Callable[..., None]) -> None:
+    if check not in HOME_TOWNSHIP_CHECKS:
+        HOME_TOWNSHIP_CHECKS.append(check)
+
+
 PHONE_RE = re.compile(r"^1\d{10}$")
 
 
@@ -189,6 +202,9 @@ def user_update(
             raise ApplicationError(errors.UNKNOWN_AREA, code=home_township_code)
         if area.level != codes.Level.TOWNSHIP:
             raise ApplicationError(errors.HOME_NOT_TOWNSHIP, code=home_township_code)
+    if (home_township_code or None) != user.home_township_id:
+        for check in HOME_TOWNSHIP_CHECKS:
+            check(user=user, township_code=home_township_code or None)
     user.full_name, user.phone = full_name.strip(), phone
     user.home_township_id = home_township_code or None
     user.save(update_fields=["full_name", "phone", "home_township"])

@@ -27,16 +27,19 @@ from povcensus.campaign.services import (
 )
 from povcensus.core.progress import NullProgress, Progress
 from povcensus.devtools import generator
+from povcensus.devtools.assignment_demo import build_demo_assignment
 from povcensus.devtools.listing_demo import build_demo_listings
 from povcensus.devtools.loader import load_households
 from povcensus.devtools.names import person_name, phone_number
 from povcensus.geography.services import geography_import
 from povcensus.questionnaires.services import builtin_install
+from povcensus.rules.services import rulebook_install_builtin
 from povcensus.team.services import team_create
 
 DEMO_CAMPAIGN_CODE = "jinshan-2023"
 DEMO_CAMPAIGN_NAME = "2023年金山镇脱贫攻坚调查"
 DEMO_PASSWORD = "Jinshan2023"  # noqa: S105  printed with the logins; demo accounts only
+DEMO_DAILY_CAPACITY = 10  # 8 teams × 10 a day × 20 field days covers the 1,600-household town
 REFERENCE_DATE = date(2023, 9, 8)  # first day of field registration (work plan 二)
 # The work plan's timetable (七、实施步骤).
 DEMO_PHASES = [
@@ -187,6 +190,7 @@ def demo_build(
             posted_area_code=generator.DEMO_TOWNSHIP[0],
             supervisor=users[f"zdy{index // 2 + 1:02d}"],
             enumerators=[users[f"dcy{2 * index + 1:02d}"], users[f"dcy{2 * index + 2:02d}"]],
+            daily_capacity=DEMO_DAILY_CAPACITY,
         )
     sizes = generator.SIZES_TOWN if households <= 1600 else generator.SIZES_DENSE
     records = generator.households(
@@ -207,6 +211,14 @@ def demo_build(
     )
     # The built-in questionnaires, published and in use for the campaign.
     builtin_install(actor=admin, campaign=campaign)
+    rulebook_install_builtin(actor=None, campaign=campaign)
+    if households <= 1600:
+        build_demo_assignment(
+            campaign=campaign,
+            office=users["jinshan_office"],
+            cadres=village_signers,
+            area_code=generator.DEMO_TOWNSHIP[0],
+        )
     campaign_set_status(actor=admin, campaign=campaign, status=CampaignStatus.ACTIVE)
     audit_record(
         actor=admin,

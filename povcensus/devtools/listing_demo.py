@@ -1,4 +1,4 @@
-"""Demo listings: every village of the demo town listed and signed off, as on 3 September.
+"""Demo listings: every village of the demo town listed and signed off.
 
 Statuses follow plausible shares (almost all households resident; a few away, moved,
 dissolved, lost or refusing); dissolved and lost households carry an explanation and an
@@ -22,11 +22,14 @@ from povcensus.listing.models import (
     EVIDENCE_REQUIRED,
     ListingEntry,
     ListingEvidence,
-    ListingState,
     ListingStatus,
     VillageListing,
 )
-from povcensus.register.models import Household
+from povcensus.listing.services import (
+    listing_entries_ensure,
+    listing_sign_township,
+    listing_sign_village,
+)
 
 SHARES = [
     (ListingStatus.NORMAL, 0.93),
@@ -75,54 +78,61 @@ def demo_evidence_png(text_seed: str) -> bytes:
 def build_demo_listings(
     *, campaign: Campaign, seed: int, village_signers: dict[str, User], township_signer: User
 ) -> int:
-    """Create and approve the listing of every village that has households; return entries."""
+    """List every village that has households; sign off those with a signer.
+
+    The listings and their entries are created by the listing's own service (as after a
+    register import); the statuses the cadres would record are set in bulk (demo data);
+    the sign-off goes through the services, so the seals and the audit trail are real.
+    Returns the number of entries.
+    """
+    listing_entries_ensure(campaign_id=campaign.pk)
     rng = random.Random(seed)
     statuses, weights = zip(*SHARES, strict=True)
-    created = 0
-    village_codes = (
-        Household.objects.filter(campaign=campaign).values_list("village_id", flat=True).distinct()
-    )
-    for village_code in sorted(set(village_codes)):
-        signer = village_signers.get(village_code)
-        listing = VillageListing.objects.create(
-            campaign=campaign,
-            village_id=village_code,
-            state=ListingState.APPROVED if signer else ListingState.OPEN,
-            village_signed_by=signer,
-            village_signed_at=datetime(2023, 9, 2, 17, 30, tzinfo=TZ) if signer else None,
-            township_signed_by=township_signer if signer else None,
-            township_signed_at=datetime(2023, 9, 3, 11, 0, tzinfo=TZ) if signer else None,
-        )
-        households = list(
-            Household.objects.filter(campaign=campaign, village_id=village_code).order_by("number")
-        )
-        entries = []
-        for index, household in enumerate(households):
-            status = rng.choices(statuses, weights)[0] if signer else ListingStatus.NORMAL
+    listings = VillageListing.objects.filter(
+        campaign=campaign, village_id__in=list(village_signers)
+    ).order_by("village_id")
+    for listing in listings:
+        signer = village_signers[listing.village_id]
+        entries = list(listing.entries.select_related("household").order_by("household__number"))
+        at = datetime(2023, 9, 2, 10, 0, tzinfo=TZ)
+        for index, entry in enumerate(entries):
+            status = rng.choices(statuses, weights)[0]
             if status == ListingStatus.MERGED and index == 0:
                 status = ListingStatus.NORMAL
-            entries.append(
-                ListingEntry(
-                    listing=listing,
-                    household=household,
-                    status=status if signer else "",
-                    verified_member_count=household.size_registered
-                    if status in (ListingStatus.NORMAL, ListingStatus.AWAY, ListingStatus.MOVED)
-                    else 0,
-                    merged_into=households[index - 1] if status == ListingStatus.MERGED else None,
-                    explanation=EXPLANATIONS.get(status, ""),
-                    updated_by=signer,
-                    updated_at=datetime(2023, 9, 2, 10, 0, tzinfo=TZ) if signer else None,
-                )
+            entry.status = status
+            entry.verified_member_count = (
+                entry.household.size_registered
+                if status in (ListingStatus.NORMAL, ListingStatus.AWAY, ListingStatus.MOVED)
+                else 0
             )
-        ListingEntry.objects.bulk_create(entries, batch_size=2000)
-        created += len(entries)
+            entry.merged_into = (
+                entries[index - 1].household if status == ListingStatus.MERGED else None
+            )
+            entry.explanation = EXPLANATIONS.get(status, "")
+            entry.updated_by = signer
+            entry.updated_at = at
+            entry.revision = 1
+        ListingEntry.objects.bulk_update(
+            entries,
+            [
+                "status",
+                "verified_member_count",
+                "merged_into",
+                "explanation",
+                "updated_by",
+                "updated_at",
+                "revision",
+            ],
+            batch_size=2000,
+        )
         for entry in entries:
-            if entry.status in EVIDENCE_REQUIRED and signer:
+            if entry.status in EVIDENCE_REQUIRED:
                 png = demo_evidence_png(entry.household.number)
                 evidence = ListingEvidence(
                     entry=entry,
+                    original_name=f"{entry.household.number}.png",
                     content_type="image/png",
+                    size=len(png),
                     sha256=hashlib.sha256(png).hexdigest(),
                     uploaded_by=signer,
                 )
@@ -130,4 +140,7 @@ def build_demo_listings(
                     f"{entry.household.number}-demo.png", ContentFile(png), save=False
                 )
                 evidence.save()
-    return created
+        listing.refresh_from_db()
+        listing = listing_sign_village(actor=signer, listing_id=listing.pk, version=listing.version)
+        listing_sign_township(actor=township_signer, listing_id=listing.pk, version=listing.version)
+    return ListingEntry.objects.filter(listing__campaign=campaign).count()

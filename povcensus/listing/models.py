@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,10 +63,13 @@ class VillageListing(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     village_signed_at = models.DateTimeField(null=True, blank=True)
+    # The names as signed (the electronic seal keeps them even if an account is renamed).
+    village_signed_name = models.CharField(_("村委会审核人"), max_length=50, blank=True)
     township_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     township_signed_at = models.DateTimeField(null=True, blank=True)
+    township_signed_name = models.CharField(_("镇人民政府审核人"), max_length=50, blank=True)
     # Bumped by every write so that two people editing one village notice each other.
     version = models.PositiveIntegerField(default=1)
 
@@ -91,6 +95,9 @@ class VillageListing(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.village_id} {self.state}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("listing:detail", args=[self.pk])
+
 
 class ListingEntry(models.Model):
     listing = models.ForeignKey(VillageListing, on_delete=models.CASCADE, related_name="entries")
@@ -110,6 +117,9 @@ class ListingEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every save of this entry: a form built from an older revision is refused
+    # (core.conflict) instead of overwriting another cadre's work.
+    revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["listing", "household_id"]
@@ -150,8 +160,10 @@ MEMBER_REMOVALS = frozenset(
 
 class ListingMemberChange(models.Model):
     entry = models.ForeignKey(ListingEntry, on_delete=models.CASCADE, related_name="member_changes")
+    # The change keeps the name and ID number, so it outlives the member's register row
+    # (a newer register export may drop the member).
     member = models.ForeignKey(
-        "register.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "register.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     change = models.CharField(_("变动原因"), max_length=20, choices=MemberChange)
     name = models.CharField(_("姓名"), max_length=50)
@@ -170,7 +182,9 @@ class ListingEvidence(models.Model):
 
     entry = models.ForeignKey(ListingEntry, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to="listing/evidence/%Y/%m/")
+    original_name = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -189,7 +203,9 @@ class ListingSheetScan(models.Model):
 
     listing = models.ForeignKey(VillageListing, on_delete=models.CASCADE, related_name="scans")
     file = models.FileField(upload_to="listing/scans/%Y/%m/")
+    original_name = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -7,4 +7,10 @@ class RegisterConfig(AppConfig):
     verbose_name = "建档立卡户名册"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from povcensus.accounts.context_processors import register_navigation
+        from povcensus.accounts.roles import Perm
         from povcensus.register import audit_actions  # noqa: F401
+
+        register_navigation("register:list", _("建档立卡户名册"), Perm.REGISTER_VIEW)

@@ -52,3 +52,36 @@ def access_household(*, actor: Any, household_id: int) -> Household:
 def household_members(*, household: Household) -> QuerySet[Any]:
     """Members of a household already obtained through :func:`access_household`."""
     return household.members.order_by("seq")
+
+
+IMPORT_JOB_KIND = "register.import"
+
+
+def import_job_list(*, actor: Any, limit: int = 20) -> list[Any]:
+    """Recent register import jobs the actor started or may import in."""
+    from povcensus.core.models import Job
+
+    scope = scope_of(actor)
+    if not scope.has_perm(Perm.REGISTER_IMPORT):
+        return []
+    jobs = Job.objects.filter(kind=IMPORT_JOB_KIND).select_related("created_by")[: limit * 5]
+    return [
+        job
+        for job in jobs
+        if job.created_by_id == actor.pk
+        or (job.area_code and scope.allows(Perm.REGISTER_IMPORT, job.area_code))
+    ][:limit]
+
+
+def access_import_job(*, actor: Any, job_id: Any) -> Any:
+    """A register import job (its report names people): its starter, or an importer of its area."""
+    from povcensus.core.models import Job
+
+    scope = scope_of(actor)
+    job = Job.objects.filter(pk=job_id, kind=IMPORT_JOB_KIND).select_related("created_by").first()
+    if job is None or not (
+        job.created_by_id == actor.pk
+        or (job.area_code and scope.allows(Perm.REGISTER_IMPORT, job.area_code))
+    ):
+        raise ApplicationError(NOT_FOUND)
+    return job

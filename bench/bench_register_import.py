@@ -1,0 +1,188 @@
+"""Register import: dry run and commit of a national-system CSV export into PostgreSQL.
+
+    .venv/bin/python bench/run.py register_import [-- --households 1000000]
+
+The CSV (one row per member, Chinese headers and labels, as ``devtools.register_csv``
+writes it) is generated once and cached under var/bench/.  In a fresh PostgreSQL
+database the benchmark measures, in one run:
+
+1. baseline: a plain ``COPY … FROM STDIN (FORMAT csv, HEADER)`` of the same file into a
+   table with one text column per CSV column (shaped like the member rows, no index);
+2. ``register import --dry-run``: read, check every row and the file as a whole, nothing
+   written;
+3. ``register import``: the same plus the writes (households, members, listing entries,
+   audit), committed.
+
+It prints rows/s, seconds, the ratio to the baseline, each phase of the import and the
+peak resident memory of this process (the file is streamed, never held in memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from common import ROOT, Timer, django_setup, peak_rss_mb, postgres_database, report
+
+REFERENCE = date(2023, 9, 8)
+
+
+class PhaseClock:
+    """A Progress that remembers when each phase started (for the breakdown)."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+
+    def start(self, total: int | None, description: str = "") -> None:
+        self.marks.append((description, time.perf_counter()))
+
+    def advance(self, amount: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        self.marks.append(("end", time.perf_counter()))
+
+    def phases(self, end: float) -> list[tuple[str, float]]:
+        marks = [*self.marks, ("end", end)]
+        return [
+            (name, marks[i + 1][1] - at) for i, (name, at) in enumerate(marks[:-1]) if name != "end"
+        ]
+
+
+def register_file(households: int, seed: int) -> tuple[Path, int]:
+    """The cached CSV for ``households`` (generated on first use) and its member rows."""
+    from povcensus.devtools import generator
+    from povcensus.devtools.register_csv import write_register_csv
+
+    folder = ROOT / "var" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"register-{households}-{seed}.csv"
+    count_file = path.with_suffix(".rows")
+    if path.exists() and count_file.exists():
+        return path, int(count_file.read_text())
+    print(f"generating {households} households into {path} (once)…", flush=True)
+    geography = generator.geography_for(households)
+    records = generator.households(
+        count=households,
+        seed=seed,
+        reference=REFERENCE,
+        geography=geography,
+        sizes=generator.SIZES_DENSE,
+    )
+    partial = path.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8", newline="") as out:
+        rows = write_register_csv(out, records, geography)
+    partial.rename(path)
+    count_file.write_text(str(rows))
+    return path, rows
+
+
+def baseline_copy(path: Path) -> float:
+    """Seconds for a plain COPY of the file into a text table shaped like its rows."""
+    from django.db import connection, transaction
+
+    header = path.open(encoding="utf-8").readline().rstrip("\r\n").split(",")
+    columns = ", ".join(f"c{i} text" for i in range(len(header)))
+    timer = Timer()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE bench_copy_baseline ({columns})")
+        with (
+            timer.measure(),
+            path.open("rb") as source,
+            cursor.cursor.copy("COPY bench_copy_baseline FROM STDIN (FORMAT csv, HEADER)") as copy,
+        ):
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+        cursor.execute("DROP TABLE bench_copy_baseline")
+    return timer.seconds
+
+
+def prepare_campaign(households: int) -> object:
+    from povcensus.campaign.models import Campaign, CampaignStatus
+    from povcensus.devtools import generator
+    from povcensus.geography.services import geography_import
+
+    geography = generator.geography_for(households)
+    geography_import(actor=None, data=generator.areas_csv(geography).encode("utf-8"))
+    return Campaign.objects.create(
+        code="bench",
+        name="基准测试",
+        area_id=generator.PREFECTURE[0],
+        year=REFERENCE.year,
+        reference_date=REFERENCE,
+        income_line=4000,
+        status=CampaignStatus.ACTIVE,
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2023)
+    args = parser.parse_args(argv)
+
+    path, rows = register_file(args.households, args.seed)  # pure code: no Django needed
+    size_mb = path.stat().st_size / 1e6
+
+    with postgres_database("povcensus_bench_register") as url:
+        django_setup(url)
+        from django.db import connections
+
+        from povcensus.register.models import Household, Member
+        from povcensus.register.services import ImportOptions, register_import
+
+        campaign = prepare_campaign(args.households)
+        base = baseline_copy(path)
+        rss_before = peak_rss_mb()
+
+        results = {}
+        for name, dry_run in (("dry run", True), ("commit", False)):
+            clock = PhaseClock()
+            timer = Timer()
+            with timer.measure():
+                outcome = register_import(
+                    actor=None,
+                    campaign=campaign,  # type: ignore[arg-type]
+                    path=path,
+                    options=ImportOptions(dry_run=dry_run),
+                    progress=clock,
+                )
+            results[name] = (timer.seconds, clock.phases(time.perf_counter()), outcome)
+        households = Household.objects.count()
+        members = Member.objects.count()
+        connections.close_all()
+
+    dry_seconds, dry_phases, dry = results["dry run"]
+    commit_seconds, commit_phases, committed = results["commit"]
+    lines = [
+        (
+            "file",
+            f"{path.name}: {rows:,} member rows, {args.households:,} households, {size_mb:,.0f} MB",
+        ),
+        ("baseline: plain COPY", f"{base:8.1f} s   {rows / base:>10,.0f} rows/s"),
+        (
+            "import --dry-run",
+            f"{dry_seconds:8.1f} s   {rows / dry_seconds:>10,.0f} rows/s   {dry_seconds / base:5.2f}× COPY",
+        ),
+        (
+            "import (commit)",
+            f"{commit_seconds:8.1f} s   {rows / commit_seconds:>10,.0f} rows/s   {commit_seconds / base:5.2f}× COPY",
+        ),
+        (
+            "written",
+            f"{households:,} households, {members:,} members; errors {committed.error_rows}",
+        ),
+        ("peak RSS", f"{peak_rss_mb():,.0f} MB (after set-up and baseline: {rss_before:,.0f} MB)"),
+    ]
+    lines += [(f"  dry run · {name}", f"{seconds:8.1f} s") for name, seconds in dry_phases]
+    lines += [(f"  commit · {name}", f"{seconds:8.1f} s") for name, seconds in commit_phases]
+    report("register import (PostgreSQL)", lines)
+    ok = households == args.households and members == rows and dry.error_rows == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
