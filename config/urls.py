@@ -9,6 +9,7 @@ from povcensus.core.api import api
 urlpatterns = [
     path("", home, name="home"),
     path("", include("povcensus.core.urls")),
+    path("", include("povcensus.collection.urls")),
     path("accounts/", include("povcensus.accounts.urls")),
     path("areas/", include("povcensus.geography.urls")),
     path("campaigns/", include("povcensus.campaign.urls")),

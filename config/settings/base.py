@@ -239,6 +239,11 @@ LOGGING = {
 # --- povcensus ----------------------------------------------------------------------------
 # `flush` wipes the append-only audit table too; only allowed where data is disposable.
 POVCENSUS_ALLOW_FLUSH = env_bool("POVCENSUS_ALLOW_FLUSH", False)
+# OpenRosa Digest realm: part of every stored HA1, so changing it invalidates them.
+POVCENSUS_OPENROSA_REALM = env_str("POVCENSUS_OPENROSA_REALM", "povcensus")
+# Largest submission POST (bytes) ODK Collect is told to send (it splits larger ones).
+POVCENSUS_OPENROSA_MAX_POST = env_int("POVCENSUS_OPENROSA_MAX_POST", 10 * 1024 * 1024)
+POVCENSUS_OPENROSA_MAX_ATTACHMENT = env_int("POVCENSUS_OPENROSA_MAX_ATTACHMENT", 8 * 1024 * 1024)
 # Parallel audit hash chains on PostgreSQL (decision 0003); SQLite always uses one.
 POVCENSUS_AUDIT_CHAINS = env_int("POVCENSUS_AUDIT_CHAINS", 8)
 POVCENSUS_SITE_NAME = _("脱贫攻坚调查平台")

@@ -32,6 +32,9 @@ class User(AbstractUser):
         blank=True,
         choices=[("zh-hans", "简体中文"), ("en", "English")],
     )
+    # MD5(username:realm:password) for OpenRosa Digest authentication (ODK Collect over
+    # plain HTTP can only do Digest).  Password-equivalent: see decision 0008.
+    openrosa_ha1 = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -42,6 +45,18 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Hash the password, and keep the Digest HA1 that ODK Collect needs in step."""
+        super().set_password(raw_password)
+        if raw_password is None:
+            self.openrosa_ha1 = ""
+            return
+        from django.conf import settings
+
+        from povcensus.core.digest import ha1_for
+
+        self.openrosa_ha1 = ha1_for(self.username, settings.POVCENSUS_OPENROSA_REALM, raw_password)
 
 
 RoleChoices = models.TextChoices(  # type: ignore[call-overload]

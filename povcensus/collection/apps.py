@@ -5,3 +5,17 @@ class CollectionConfig(AppConfig):
     name = "povcensus.collection"
     label = "collection"
     verbose_name = "数据采集"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from povcensus.accounts.context_processors import register_navigation
+        from povcensus.accounts.roles import Perm
+        from povcensus.collection import audit_actions  # noqa: F401
+        from povcensus.collection.api import router
+        from povcensus.core.api import api
+
+        api.add_router("/", router)
+        register_navigation(
+            "collection:collect_settings", _("ODK Collect 设置"), Perm.SUBMISSION_CREATE
+        )
