@@ -80,7 +80,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wrk(url: str, script: Path, *, connections: int, seconds: int, headers: list[str]) -> dict[str, float]:
+def wrk(
+    url: str, script: Path, *, connections: int, seconds: int, headers: list[str]
+) -> dict[str, float]:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
     for header in headers:
         command += ["-H", header]
@@ -115,11 +117,22 @@ def main(argv: list[str]) -> int:
         call_command("demo", "--quiet", verbosity=0)
         from povcensus.assignment.models import Assignment
 
-        first = Assignment.objects.select_related("team").filter(kind="household").order_by("household__number").first()
+        first = (
+            Assignment.objects.select_related("team")
+            .filter(kind="household")
+            .order_by("household__number")
+            .first()
+        )
         assert first is not None
         username = first.team.members.get(slot=1).user.username
-        numbers = list(Assignment.objects.filter(team=first.team, kind="household").values_list("household__number", flat=True))
-        template = TEMPLATE.read_text().replace(FIRST_ID, "__IID__").replace("4312021102010001", "__HH__")
+        numbers = list(
+            Assignment.objects.filter(team=first.team, kind="household").values_list(
+                "household__number", flat=True
+            )
+        )
+        template = (
+            TEMPLATE.read_text().replace(FIRST_ID, "__IID__").replace("4312021102010001", "__HH__")
+        )
         # Pad to about 8 KB with five members, like the peer measurement's payloads.
         member = re.search(r"<members>.*?</members>", template, re.S).group(0)  # type: ignore[union-attr]
         template = template.replace(member, member + member.replace("张建国", "张建军"), 1).replace(
@@ -129,18 +142,39 @@ def main(argv: list[str]) -> int:
         (Path(tmp) / "template.xml").write_text(template)
         (Path(tmp) / "numbers.txt").write_text("\n".join(numbers) + "\n")
         script = Path(tmp) / "post.lua"
-        script.write_text(LUA.replace("__TEMPLATE__", str(Path(tmp) / "template.xml")).replace("__NUMBERS__", str(Path(tmp) / "numbers.txt")))
+        script.write_text(
+            LUA.replace("__TEMPLATE__", str(Path(tmp) / "template.xml")).replace(
+                "__NUMBERS__", str(Path(tmp) / "numbers.txt")
+            )
+        )
         empty_script = Path(tmp) / "empty.lua"
         empty_script.write_text(EMPTY_LUA)
         body_size = len(template.encode()) + 200
 
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.production",
-               "POVCENSUS_SECURE_COOKIES": "0", "POVCENSUS_LOG_LEVEL": "ERROR", "POVCENSUS_CONN_MAX_AGE": "600"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "POVCENSUS_SECURE_COOKIES": "0",
+            "POVCENSUS_LOG_LEVEL": "ERROR",
+            "POVCENSUS_CONN_MAX_AGE": "600",
+        }
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        server = subprocess.Popen(  # noqa: S603
-            [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(args.workers), "--log-level", "error"],
-            cwd=ROOT, env=env, start_new_session=True,
+        server = subprocess.Popen(
+            [
+                gunicorn,
+                "config.wsgi:application",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "--log-level",
+                "error",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
         )
         try:
             import requests
@@ -162,10 +196,28 @@ def main(argv: list[str]) -> int:
             from povcensus.collection.models import Submission
 
             before = Submission.objects.count()
-            wrk(base + "/submission", script, connections=args.connections, seconds=args.warmup, headers=headers)
-            measured = wrk(base + "/submission", script, connections=args.connections, seconds=args.seconds, headers=headers)
+            wrk(
+                base + "/submission",
+                script,
+                connections=args.connections,
+                seconds=args.warmup,
+                headers=headers,
+            )
+            measured = wrk(
+                base + "/submission",
+                script,
+                connections=args.connections,
+                seconds=args.seconds,
+                headers=headers,
+            )
             stored = Submission.objects.count() - before
-            empty = wrk(base + "/healthz", empty_script, connections=args.connections, seconds=min(args.seconds, 15), headers=[])
+            empty = wrk(
+                base + "/healthz",
+                empty_script,
+                connections=args.connections,
+                seconds=min(args.seconds, 15),
+                headers=[],
+            )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -174,13 +226,28 @@ def main(argv: list[str]) -> int:
         "collection: sustained household submissions (PostgreSQL)",
         [
             ("server", f"gunicorn, {args.workers} sync workers, production settings"),
-            ("load", f"wrk, 2 threads, {args.connections} connections, {args.warmup} s warm-up then {args.seconds} s"),
+            (
+                "load",
+                f"wrk, 2 threads, {args.connections} connections, {args.warmup} s warm-up then {args.seconds} s",
+            ),
             ("payload", f"multipart ~{body_size / 1024:.1f} KB, 5 members, fresh instanceID each"),
-            ("submissions/s", f"{measured['rate']:.1f}  (non-2xx: {measured['non2xx']:.0f}, socket errors: {measured['errors']:.0f})"),
-            ("latency", f"p50 {measured['p50']:.1f} ms · p95 {measured['p95']:.1f} ms · p99 {measured['p99']:.1f} ms"),
+            (
+                "submissions/s",
+                f"{measured['rate']:.1f}  (non-2xx: {measured['non2xx']:.0f}, socket errors: {measured['errors']:.0f})",
+            ),
+            (
+                "latency",
+                f"p50 {measured['p50']:.1f} ms · p95 {measured['p95']:.1f} ms · p99 {measured['p99']:.1f} ms",
+            ),
             ("empty endpoint", f"{empty['rate']:.0f} req/s · p95 {empty['p95']:.1f} ms"),
-            ("ratio", f"a submission costs {empty['rate'] / measured['rate']:.1f}× an empty request"),
-            ("stored", f"{stored} submissions stored (warm-up included) for {measured['requests']:.0f} measured requests"),
+            (
+                "ratio",
+                f"a submission costs {empty['rate'] / measured['rate']:.1f}× an empty request",
+            ),
+            (
+                "stored",
+                f"{stored} submissions stored (warm-up included) for {measured['requests']:.0f} measured requests",
+            ),
             ("target", "≥ 400 submissions/s with p95 ≤ 100 ms"),
         ],
     )
