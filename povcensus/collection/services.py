@@ -11,25 +11,25 @@ submission is either stored completely or not at all.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from povcensus.accounts.roles import Perm, Role
 from povcensus.accounts.scope import scope_of
-from povcensus.assignment.models import Assignment, UnitKind
+from povcensus.assignment.selectors import submission_unit
 from povcensus.assignment.services.collection import unit_mark_submitted
 from povcensus.audit.services import audit_record
 from povcensus.collection import errors
 from povcensus.collection.models import (
     Submission,
     SubmissionAttachment,
-    SubmissionMember,
     SubmissionSource,
 )
 from povcensus.collection.openrosa.envelope import (
@@ -42,8 +42,6 @@ from povcensus.core.errors import ApplicationError
 from povcensus.core.followups import publish
 from povcensus.questionnaires.models import FormKind, FormVersion, LiveForm, VersionState
 from povcensus.questionnaires.xform_schema import extract_schema
-from povcensus.register.models import Household
-from povcensus.team.models import Team, TeamMember
 
 _SAFE_NAME = re.compile(r"^[^/\\\x00]{1,255}$")
 
@@ -130,69 +128,42 @@ class Unit:
 def _resolve_unit(*, actor: Any, shape: FormShape, fields: dict[str, str]) -> Unit:
     """Find the surveyed unit named in the instance and check ``actor`` may submit for it."""
     if shape.kind == FormKind.HOUSEHOLD:
-        number = fields.get("hh_number", "")
-        household = (
-            Household.objects.filter(campaign_id__in=shape.campaign_ids, number=number)
-            .values_list("pk", "campaign_id", "village_id")
-            .first()
+        label = fields.get("hh_number", "")
+        found = submission_unit(
+            campaign_ids=shape.campaign_ids, user_id=actor.pk, household_number=label
         )
-        if household is None:
-            raise ApplicationError(errors.UNKNOWN_UNIT, unit=number)
-        household_id, campaign_id, area_code = household
-        assignment = (
-            Assignment.objects.filter(household_id=household_id)
-            .values_list("pk", "team_id")
-            .first()
-        )
-        unit_label = number
     elif shape.kind in (FormKind.VILLAGE, FormKind.LISTING):
-        area_code = fields.get("village_code", "")
-        campaign_id = (
-            shape.campaign_ids[0] if len(shape.campaign_ids) == 1 else _campaign_of(actor, shape)
+        label = fields.get("village_code", "")
+        found = submission_unit(
+            campaign_ids=shape.campaign_ids, user_id=actor.pk, village_code=label
         )
-        household_id = None
-        assignment = (
-            Assignment.objects.filter(
-                campaign_id=campaign_id, kind=UnitKind.VILLAGE, village_id=area_code
-            )
-            .values_list("pk", "team_id")
-            .first()
-        )
-        unit_label = area_code
     else:
         raise ApplicationError(errors.UNKNOWN_UNIT, unit=shape.kind)
-    assignment_id, team_id = assignment if assignment else (None, None)
-    if not _may_submit(actor=actor, team_id=team_id, area_code=area_code, kind=shape.kind):
-        raise ApplicationError(errors.NOT_ASSIGNED, unit=unit_label)
-    return Unit(campaign_id, household_id, area_code, assignment_id, team_id)
-
-
-def _campaign_of(actor: Any, shape: FormShape) -> int:
-    teams = Team.objects.filter(
-        campaign_id__in=shape.campaign_ids, members__user=actor
-    ).values_list("campaign_id", flat=True)
-    found = list(teams[:1]) or list(
-        Team.objects.filter(campaign_id__in=shape.campaign_ids, supervisor=actor).values_list(
-            "campaign_id", flat=True
-        )[:1]
+    if found is None:
+        if shape.kind == FormKind.HOUSEHOLD:
+            raise ApplicationError(errors.UNKNOWN_UNIT, unit=label)
+        # A village without a village unit: office staff may still enter it for their area.
+        if not _office_may_submit(actor, label) or not shape.campaign_ids:
+            raise ApplicationError(errors.NOT_ASSIGNED, unit=label)
+        return Unit(shape.campaign_ids[0], None, label, None, None)
+    if not found.on_users_team and not _office_may_submit(actor, found.village_code):
+        raise ApplicationError(errors.NOT_ASSIGNED, unit=label)
+    return Unit(
+        found.campaign_id,
+        found.household_id,
+        found.village_code,
+        found.assignment_id,
+        found.team_id,
     )
-    if not found and not shape.campaign_ids:
-        raise ApplicationError(errors.NO_CAMPAIGN)
-    return found[0] if found else shape.campaign_ids[0]
 
 
-def _may_submit(*, actor: Any, team_id: int | None, area_code: str, kind: str) -> bool:
-    """Enumerators of the unit's team and its supervisor; office staff over the area.
+def _office_may_submit(actor: Any, area_code: str) -> bool:
+    """Office staff over the area may enter any unit (village forms, corrections).
 
     Enumerators never reach a unit through an area grant (roles.py): only through their
-    team's assignment.  The village questionnaire may also be entered by office staff
-    (work plan 四(二)2: filled with the village, entered by the supervisor or the office).
+    team's assignment (work plan 四(二)2: the village form is entered by the supervisor or
+    the office).
     """
-    if team_id is not None:
-        if TeamMember.objects.filter(team_id=team_id, user_id=actor.pk).exists():
-            return True
-        if Team.objects.filter(pk=team_id, supervisor_id=actor.pk).exists():
-            return True
     scope = scope_of(actor)
     return scope.has_role(Role.OFFICE) and scope.allows(Perm.SUBMISSION_CREATE, area_code)
 
@@ -269,7 +240,38 @@ def _merge_into_existing(
     return ReceiveResult(existing, "duplicate", added)
 
 
-@transaction.atomic
+_SUBMISSION_COLUMNS = (
+    "instance_id, root_instance_id, deprecated_id, previous_id, is_current, version_number, campaign_id, "
+    "form_version_id, kind, household_id, area_code, team_id, submitted_by_id, source, device_id, received_at, "
+    "xml, xml_sha256, instance_name, data, attachments_expected, attachments_complete, reason"
+)
+
+
+def _insert_submission(values: list[Any]) -> int:
+    """INSERT the submission row; plain SQL because this runs for every submission (decision 0016)."""
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    marks = ["%s"] * len(values)
+    marks[19] += json_cast  # data
+    marks[20] += json_cast  # attachments_expected
+    sql = f"INSERT INTO collection_submission ({_SUBMISSION_COLUMNS}) VALUES ({', '.join(marks)}) RETURNING id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return int(cursor.fetchone()[0])
+
+
+def _insert_members(submission_id: int, rows: list[dict[str, str]]) -> None:
+    if not rows:
+        return
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    values = ", ".join([f"(%s, %s, %s{json_cast})"] * len(rows))
+    sql = f'INSERT INTO collection_submissionmember (submission_id, "index", data) VALUES {values}'  # noqa: S608
+    params: list[Any] = []
+    for index, row in enumerate(rows, start=1):
+        params += [submission_id, index, json.dumps(row, ensure_ascii=False)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def submission_receive(
     *,
     actor: Any,
@@ -282,13 +284,43 @@ def submission_receive(
 ) -> ReceiveResult:
     """Store one OpenRosa submission (or one part of a split upload).
 
-    Preconditions: ``actor`` is authenticated.  Writes: ``Submission`` (+ members,
-    attachments), the unit's progress, audit ``collection.submission_received`` or
-    ``collection.submission_edited`` (``collection.attachments_received`` for later parts),
-    and publishes ``collection.submission_received`` (rule check).  Raises
+    Preconditions: ``actor`` is authenticated.  Writes, in one transaction: ``Submission``
+    (+ members, attachments), the unit's progress, audit ``collection.submission_received``
+    or ``collection.submission_edited`` (``collection.attachments_received`` for later
+    parts), and publishes ``collection.submission_received`` (rule check).  Raises
     ``collection.*`` codes (400 malformed, 403 not assigned, 404 unknown form or unit,
     409 conflict, 413 too large); nothing is written then.
+
+    Two copies of one instance arriving at the same moment (a retry racing its original)
+    collide on the unique instanceID: the loser's transaction is rolled back and run
+    again, and then finds the winner's row (a duplicate, or a conflict).
     """
+    arguments = {
+        "actor": actor,
+        "xml": xml,
+        "files": files,
+        "device_id": device_id,
+        "source": source,
+        "max_xml_bytes": max_xml_bytes,
+        "max_attachment_bytes": max_attachment_bytes,
+    }
+    try:
+        return _receive_once(**arguments)
+    except IntegrityError:
+        return _receive_once(**arguments)
+
+
+@transaction.atomic
+def _receive_once(
+    *,
+    actor: Any,
+    xml: bytes,
+    files: list[IncomingFile],
+    device_id: str,
+    source: str,
+    max_xml_bytes: int,
+    max_attachment_bytes: int,
+) -> ReceiveResult:
     envelope = _envelope_or_error(xml, max_xml_bytes)
     shape = _form_shape(envelope.form_id, envelope.version)
     if shape is None:
@@ -296,8 +328,13 @@ def submission_receive(
             errors.UNKNOWN_FORM, form_id=envelope.form_id, version=envelope.version
         )
 
-    existing = Submission.objects.filter(instance_id=envelope.instance_id).first()
-    if existing is not None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM collection_submission WHERE instance_id = %s", [envelope.instance_id]
+        )
+        found = cursor.fetchone()
+    if found is not None:
+        existing = Submission.objects.get(pk=found[0])
         return _merge_into_existing(
             existing, envelope, files, actor=actor, max_size=max_attachment_bytes
         )
@@ -326,7 +363,37 @@ def submission_receive(
             root_instance_id, version_number = envelope.deprecated_id, 2
 
     expected = _expected_attachments(shape, fields, rows)
+    received_at = timezone.now()
+    text = xml.decode("utf-8")
+    submission_id = _insert_submission(
+        [
+            envelope.instance_id,
+            root_instance_id,
+            envelope.deprecated_id,
+            previous.pk if previous is not None else None,
+            True,
+            version_number,
+            unit.campaign_id,
+            shape.version_id,
+            shape.kind,
+            unit.household_id,
+            unit.area_code,
+            unit.team_id,
+            actor.pk,
+            source,
+            device_id[:120],
+            connection.ops.adapt_datetimefield_value(received_at),
+            text,
+            envelope.sha256,
+            envelope.instance_name[:200],
+            json.dumps(fields, ensure_ascii=False),
+            json.dumps(expected),
+            not expected,
+            "",
+        ]
+    )
     submission = Submission(
+        pk=submission_id,
         instance_id=envelope.instance_id,
         root_instance_id=root_instance_id,
         deprecated_id=envelope.deprecated_id,
@@ -342,32 +409,17 @@ def submission_receive(
         submitted_by=actor,
         source=source,
         device_id=device_id[:120],
-        received_at=timezone.now(),
-        xml=xml.decode("utf-8"),
+        received_at=received_at,
+        xml=text,
         xml_sha256=envelope.sha256,
         instance_name=envelope.instance_name[:200],
         data=fields,
         attachments_expected=expected,
         attachments_complete=not expected,
     )
-    try:
-        with transaction.atomic():
-            submission.save(force_insert=True)
-    except IntegrityError:
-        # The same instance arrived concurrently (a retry racing its original).
-        existing = Submission.objects.filter(instance_id=envelope.instance_id).first()
-        if existing is None:
-            raise
-        return _merge_into_existing(
-            existing, envelope, files, actor=actor, max_size=max_attachment_bytes
-        )
+    submission._state.adding = False
+    _insert_members(submission_id, rows.get("members", []))
 
-    member_rows = rows.get("members", [])
-    if member_rows:
-        SubmissionMember.objects.bulk_create(
-            SubmissionMember(submission=submission, index=i, data=row)
-            for i, row in enumerate(member_rows, start=1)
-        )
     have: dict[str, str] = {}
     if previous is not None:
         # Attachments carry over by name unless re-sent (ODK Central's rule).
@@ -386,10 +438,14 @@ def submission_receive(
         ]
         SubmissionAttachment.objects.bulk_create(carried)
         have = {a.name: a.sha256 for a in carried}
-    added = _store_attachments(submission, files, max_size=max_attachment_bytes, existing=have)
+    added = (
+        _store_attachments(submission, files, max_size=max_attachment_bytes, existing=have)
+        if files
+        else []
+    )
     if expected and set(expected) <= set(have):
         submission.attachments_complete = True
-        Submission.objects.filter(pk=submission.pk).update(attachments_complete=True)
+        Submission.objects.filter(pk=submission_id).update(attachments_complete=True)
     if unit.assignment_id is not None:
         unit_mark_submitted(assignment_id=unit.assignment_id)
     audit_record(
@@ -410,5 +466,5 @@ def submission_receive(
             "source": source,
         },
     )
-    publish("collection.submission_received", submission_id=submission.pk)
+    publish("collection.submission_received", submission_id=submission_id)
     return ReceiveResult(submission, "edited" if version_number > 1 else "created", added)

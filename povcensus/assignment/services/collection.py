@@ -7,14 +7,25 @@ own (one audited write per submission, not two).
 
 from __future__ import annotations
 
-from povcensus.assignment.models import Assignment, UnitStatus
+from django.db import connection
+from django.utils import timezone
+
+from povcensus.assignment.models import UnitStatus
 
 
 def unit_mark_submitted(*, assignment_id: int) -> bool:
-    """Mark the unit submitted unless it already is; return whether it changed."""
-    changed = (
-        Assignment.objects.filter(pk=assignment_id)
-        .exclude(status=UnitStatus.SUBMITTED)
-        .update(status=UnitStatus.SUBMITTED)
-    )
-    return bool(changed)
+    """Mark the unit submitted unless it already is; return whether it changed.
+
+    Plain SQL: it runs for every submission received (decision 0016).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE assignment_assignment SET status = %s, updated_at = %s WHERE id = %s AND status <> %s",
+            [
+                UnitStatus.SUBMITTED.value,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                assignment_id,
+                UnitStatus.SUBMITTED.value,
+            ],
+        )
+        return bool(cursor.rowcount)
