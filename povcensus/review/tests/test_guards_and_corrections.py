@@ -264,3 +264,26 @@ def test_bulk_approval_skips_what_may_not_be_approved_and_says_why(
     summary = AuditEvent.objects.filter(action="review.bulk_approved").last()
     assert summary is not None
     assert (summary.after or {})["approved"] == [clean.case.pk]
+
+
+def test_review_annotates_the_browser_worklist_through_the_collection_extension(
+    world: Any, rules_pass: None
+) -> None:
+    from povcensus.collection.extensions import worklist_annotations
+
+    done = submit_household(household_numbers()[0])
+    untouched = Assignment.objects.filter(team=done.assignment.team).exclude(pk=done.assignment.pk)
+    ids = [done.assignment.pk, *untouched.values_list("pk", flat=True)[:3]]
+    assert worklist_annotations(actor=done.enumerator, unit_ids=ids) == {}
+    case_transition(
+        actor=done.assignment.team.supervisor,
+        case_id=done.case.pk,
+        action="return",
+        expected_version=1,
+        reason="请补充",
+        comments=[{"field": "z_photo_hukou", "text": "户口本照片不清晰"}],
+    )
+    notes = worklist_annotations(actor=done.enumerator, unit_ids=ids)
+    assert list(notes) == [done.assignment.pk]
+    assert notes[done.assignment.pk]["edit_of"] == done.submission.instance_id
+    assert notes[done.assignment.pk]["comments"][0]["text"] == "户口本照片不清晰"
