@@ -43,6 +43,14 @@ def case_scope_q(actor: Any) -> Q:
     return visible
 
 
+def case_visible(actor: Any, case: Case) -> bool:
+    """Whether ``actor`` may see ``case`` (the rule of :func:`case_scope_q`, for one row)."""
+    scope = scope_of(actor)
+    if any(scope.allows(perm, case.area_code) for perm in AREA_PERMS):
+        return True
+    return teams_of(actor=actor).filter(pk=case.team_id).exists()
+
+
 def case_list(
     *,
     actor: Any,
