@@ -61,7 +61,8 @@ def checked_submission() -> tuple[object, object, int]:
         .order_by("household__number")
         .first()
     )
-    assert unit is not None and unit.household is not None
+    assert unit is not None
+    assert unit.household is not None
     enumerator = unit.team.members.get(slot=1).user
     xml = household_xml(hh=unit.household.number, instance_id=f"uuid:{uuid.uuid4()}")
     for wrong in ("431202197503120019", "431202197708230027", "431202201105150011"):
@@ -69,7 +70,9 @@ def checked_submission() -> tuple[object, object, int]:
     with transaction.atomic():
         submission = submission_receive(actor=enumerator, xml=xml.encode(), files=[]).submission
     rules_services.submission_check(submission_id=submission.pk)
-    for failure in rules_selectors.submission_failures(actor=enumerator, submission_id=submission.pk):
+    for failure in rules_selectors.submission_failures(
+        actor=enumerator, submission_id=submission.pk
+    ):
         if failure.severity == "soft" and failure.explanation is None:
             rules_services.explanation_record(
                 actor=enumerator,
@@ -96,7 +99,9 @@ def bulk_load(cases: int, submission_id: int, collector_id: int) -> tuple[float,
 
     campaign = Campaign.objects.get(code=DEMO_CAMPAIGN_CODE)
     villages = sorted(set(Assignment.objects.values_list("village_id", flat=True)))
-    teams = list(Team.objects.filter(campaign=campaign).order_by("code").values_list("pk", flat=True))
+    teams = list(
+        Team.objects.filter(campaign=campaign).order_by("code").values_list("pk", flat=True)
+    )
     states = (
         "in_progress",
         "submitted",
@@ -143,7 +148,9 @@ def bulk_load(cases: int, submission_id: int, collector_id: int) -> tuple[float,
             ),
         )  # fmt: skip
         cursor.execute("SET session_replication_role = origin")
-        cursor.execute("SELECT setval(pg_get_serial_sequence('review_case', 'id'), max(id)) FROM review_case")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('review_case', 'id'), max(id)) FROM review_case"
+        )
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('assignment_assignment', 'id'), max(id)) FROM assignment_assignment"
         )
@@ -191,9 +198,7 @@ def main(argv: list[str]) -> int:
 
         def approve(case_id: int) -> None:
             scope_forget(supervisor)  # a request computes its user's scope afresh
-            case_transition(
-                actor=supervisor, case_id=case_id, action="approve", expected_version=1
-            )
+            case_transition(actor=supervisor, case_id=case_id, action="approve", expected_version=1)
 
         def send_back(case_id: int) -> None:
             scope_forget(supervisor)
@@ -237,8 +242,14 @@ def main(argv: list[str]) -> int:
         [
             ("setup: demo town, one checked submission", f"{setup.seconds:.1f} s"),
             ("bulk load: units + cases (COPY)", f"{seconds:.1f} s ({args.cases:,} each)"),
-            ("approve (supervisor, service)", f"{fmt(a)}  ({approved}/{len(approve_ids)} approved)"),
-            ("return with a comment (service)", f"{fmt(r)}  ({returned}/{len(return_ids)} returned)"),
+            (
+                "approve (supervisor, service)",
+                f"{fmt(a)}  ({approved}/{len(approve_ids)} approved)",
+            ),
+            (
+                "return with a comment (service)",
+                f"{fmt(r)}  ({returned}/{len(return_ids)} returned)",
+            ),
             ("baseline: bare UPDATE by id", fmt(b)),
             ("approve p95 / baseline p95", f"{a['p95'] / b['p95']:.1f}×"),
             ("queries per approval", str(len(queries.captured_queries))),
