@@ -316,7 +316,8 @@ def case_transition(
     (``review.bad_comment``).  A return to the enumerator (*in_progress*) puts the unit
     back on the team's worklist (assignment status ``returned``).
 
-    Writes the case (version + 1), a ``CaseEvent``, its ``CaseComment`` rows; audit
+    Writes the case (version + 1), a ``CaseEvent``, its ``CaseComment`` rows (passing the
+    case on marks the open comments resolved); audit
     ``review.<submitted|approved|checked|county_accepted|province_accepted|returned>``.
     """
     case = _locked_case(actor, case_id)
@@ -378,6 +379,9 @@ def case_transition(
             for c in pinned
         ]
     )
+    if row.action in PASSING_ACTIONS:
+        # Passing the case on settles the comments made before (they stay in the history).
+        CaseComment.objects.filter(case=case, resolved_at__isnull=True).update(resolved_at=now)
     if to_enumerator:
         unit_mark_returned(assignment_id=case.assignment_id)
     audit_record(

@@ -82,6 +82,10 @@ def test_return_to_the_enumerator_puts_the_unit_back_and_resubmission_reopens(
     assert again.case.comments.count() == 1  # comments are kept
     again.assignment.refresh_from_db()
     assert again.assignment.status == UnitStatus.SUBMITTED
+    approved = case_transition(
+        actor=supervisor, case_id=case.pk, action="approve", expected_version=again.case.version
+    )
+    assert approved.comments.get().resolved_at is not None  # settled once passed on
 
 
 def test_stale_version_is_a_conflict(world: Any, rules_pass: None) -> None:
