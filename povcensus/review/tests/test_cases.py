@@ -72,8 +72,10 @@ def test_return_to_the_enumerator_puts_the_unit_back_and_resubmission_reopens(
     assert case.returned
     done.assignment.refresh_from_db()
     assert done.assignment.status == UnitStatus.RETURNED
+    household = done.assignment.household
+    assert household is not None
     again = submit_household(
-        done.assignment.household.number, deprecated_id=done.submission.instance_id, wage="30000"
+        household.number, deprecated_id=done.submission.instance_id, wage="30000"
     )
     assert again.case.pk == case.pk
     assert again.case.state == "submitted"
