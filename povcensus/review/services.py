@@ -474,8 +474,13 @@ def case_correct(
     queued); raises its ``collection.correction_*`` codes.  Writes the case (current
     version, version + 1; the state stays), a ``correct`` event; audit ``review.corrected``.
     """
+    from povcensus.collection.models import Submission
     from povcensus.collection.services import submission_correct
 
+    # Lock in the order submission_receive does (the submission, then the case): a device
+    # edit and a correction arriving at the same moment queue up instead of deadlocking.
+    current = Case.objects.filter(pk=case_id).values_list("current_submission_id", flat=True)
+    list(Submission.objects.select_for_update().filter(pk__in=current).values_list("pk"))
     case = _locked_case(actor, case_id)
     if case.version != expected_version:
         raise ApplicationError(errors.CONFLICT, state=_label(case.state))
