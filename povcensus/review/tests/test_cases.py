@@ -100,3 +100,23 @@ def test_stale_version_is_a_conflict(world: Any, rules_pass: None) -> None:
         )
     assert refused.value.code == "review.conflict"
     assert refused.value.status == 409
+
+
+def test_a_village_questionnaire_opens_a_village_case(world: Any) -> None:
+    import uuid
+
+    from povcensus.assignment.models import Assignment
+    from povcensus.collection.services import submission_receive
+    from povcensus.review.models import Case
+
+    unit = Assignment.objects.select_related("team").filter(kind="village").first()
+    assert unit is not None
+    enumerator = unit.team.members.get(slot=1).user
+    xml = (
+        '<?xml version="1.0"?><data id="village" version="2023090101">'
+        f"<village_code>{unit.village_id}</village_code>"
+        f"<meta><instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>"
+    )
+    submission_receive(actor=enumerator, xml=xml.encode(), files=[])
+    case = Case.objects.get(assignment=unit)
+    assert (case.kind, case.state, case.area_code) == ("village", "submitted", unit.village_id)
