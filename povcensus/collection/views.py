@@ -353,3 +353,15 @@ def collect_service_worker(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+def home_card_context(request: HttpRequest, campaign: Any) -> dict[str, Any]:
+    """The 调查采集 card of an enumerator's home page."""
+    work = collect_worklist(actor=request.user, day=timezone.localdate(), campaign=campaign)
+    return {
+        "teams": work.teams,
+        "total": len(work.units),
+        "submitted": sum(1 for u in work.units if u.current is not None),
+        "to_fill": sum(1 for u in work.units if u.current is None and u.form is not None),
+        "returned": sum(1 for u in work.units if u.returned),
+    }
