@@ -146,7 +146,7 @@ async function sendOne(item, submitUrl) {
 let sending = false;
 
 async function sendAll(submitUrl) {
-  if (sending) return;
+  if (sending || !navigator.onLine) return; // known offline: the 'online' event comes back here
   sending = true;
   try {
     const run = async () => {
