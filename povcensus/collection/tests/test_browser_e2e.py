@@ -5,7 +5,9 @@ and assets), the network goes away (Chrome DevTools Protocol network emulation, 
 page and the service worker), the household's form opens from the offline copy already
 prefilled from the register, is filled with real key and mouse events and finalized; it
 waits in the IndexedDB queue.  When the network comes back the queue drains by itself and
-the server holds the submission exactly once.
+the server holds the submission exactly once.  Then the case is returned (review's
+worklist annotator): it is listed first with the comment and opens as an edit of the last
+version, whose instanceID becomes the new version's deprecatedID.
 """
 
 from __future__ import annotations
@@ -80,12 +82,16 @@ def _stored_count(instance_id: str) -> int:
         return pool.submit(count).result()
 
 
-def test_offline_household_is_queued_and_sent_once_when_the_connection_returns(
+def test_offline_household_is_queued_sent_once_online_then_returned_and_edited(
     demo_world: Any, live_server: Any
 ) -> None:
     from playwright.sync_api import sync_playwright
 
     from povcensus.assignment.models import Assignment, UnitStatus
+    from povcensus.collection.extensions import (
+        register_worklist_annotator,
+        unregister_worklist_annotator,
+    )
     from povcensus.collection.models import Submission, SubmissionSource
     from povcensus.devtools.demo import DEMO_PASSWORD
 
@@ -95,7 +101,8 @@ def test_offline_household_is_queued_and_sent_once_when_the_connection_returns(
         .order_by("household__number")
         .first()
     )
-    assert unit is not None and unit.household is not None
+    assert unit is not None
+    assert unit.household is not None
     household = unit.household
     member_names = list(household.members.order_by("seq").values_list("name", flat=True))
     members = len(member_names)
@@ -149,7 +156,8 @@ def test_offline_household_is_queued_and_sent_once_when_the_connection_returns(
             _finalize(page)
 
             instance_id = page.locator("#collect-done").get_attribute("data-instance")
-            assert instance_id and instance_id.startswith("uuid:")
+            assert instance_id
+            assert instance_id.startswith("uuid:")
             page.locator(
                 f"#queue-list li[data-instance='{instance_id}'][data-state='waiting']"
             ).wait_for()
@@ -167,12 +175,44 @@ def test_offline_household_is_queued_and_sent_once_when_the_connection_returns(
             # A second send of the whole queue (another tab, a retry) changes nothing.
             page.locator("#queue-send").click()
             page.locator("#collect-queue[data-pending='0']").wait_for(state="attached")
+
+            # The supervisor returns it (review's annotator): it comes first and opens as
+            # an edit of the version just sent.
+            def returned(*, actor: Any, unit_ids: list[int]) -> dict[int, dict[str, Any]]:
+                comment = {
+                    "field": "z_respondent_name",
+                    "member_index": None,
+                    "text": "请核对受访者",
+                }
+                return {unit.pk: {"returned": True, "comments": [comment], "edit_of": instance_id}}
+
+            register_worklist_annotator(returned)
+            try:
+                page.goto("/collect/")
+                row = page.locator("table.collect-units tbody tr").first
+                assert row.get_attribute("data-unit") == str(unit.pk)
+                assert "请核对受访者" in row.inner_text()
+                row.get_by_role("link", name="修改退回问卷").click()
+                page.wait_for_url("**/collect/edit/*/")
+                page.wait_for_selector(".form-initialization-status.ready", state="attached")
+                name_box = question(page, "受访者姓名").locator("input").first
+                assert name_box.input_value() == "受访者"  # the last version's answer
+                type_like_a_person(page, name_box, "户主本人")
+                _finalize(page)
+                edited = page.locator("#collect-done").get_attribute("data-instance")
+                assert edited
+                assert edited != instance_id
+                page.locator(
+                    f"#queue-list li[data-instance='{edited}'][data-state='sent']"
+                ).wait_for()
+            finally:
+                unregister_worklist_annotator(returned)
             assert errors == []
         finally:
             browser.close()
 
     stored = Submission.objects.get(instance_id=instance_id)
-    assert Submission.objects.filter(household=household).count() == 1
+    assert Submission.objects.filter(root_instance_id=instance_id, version_number=1).count() == 1
     assert stored.source == SubmissionSource.BROWSER
     assert stored.household_id == household.pk
     assert stored.data["hh_number"] == household.number
@@ -181,3 +221,15 @@ def test_offline_household_is_queued_and_sent_once_when_the_connection_returns(
     assert stored.attachments.filter(name__endswith=".png").exists()
     unit.refresh_from_db()
     assert unit.status == UnitStatus.SUBMITTED
+
+    # The edit is the chain's second version; the first is kept.
+    versions = list(Submission.objects.filter(household=household).order_by("version_number"))
+    assert [v.instance_id for v in versions] == [instance_id, edited]
+    newest = versions[1]
+    assert newest.deprecated_id == instance_id
+    assert newest.root_instance_id == instance_id
+    assert newest.version_number == 2
+    assert newest.is_current
+    assert not versions[0].is_current
+    assert newest.data["z_respondent_name"] == "户主本人"
+    assert newest.attachments.count() == stored.attachments.count()

@@ -58,18 +58,19 @@ def test_worklist_page_and_json_list_only_the_teams_units(
     unit: Assignment, enumerator: str, client_for: Any
 ) -> None:
     client = client_for(enumerator)
-    team_units = set(
-        Assignment.objects.filter(team_id=unit.team_id).values_list("pk", flat=True)
-    )
+    team_units = set(Assignment.objects.filter(team_id=unit.team_id).values_list("pk", flat=True))
     others = Assignment.objects.exclude(team_id=unit.team_id).select_related("household")
 
     page = client.get("/collect/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert HOUSEHOLD in html and unit.household.head_name in html
+    assert HOUSEHOLD in html
+    assert unit.household.head_name in html
     outsider = others.filter(household__isnull=False).first()
-    assert outsider is not None and outsider.household.number not in html
-    assert "待发送队列" in html and 'id="collect-i18n"' in html
+    assert outsider is not None
+    assert outsider.household.number not in html
+    assert "待发送队列" in html
+    assert 'id="collect-i18n"' in html
 
     body = client.get("/collect/units.json").json()
     ids = [u["id"] for u in body["units"]]
@@ -78,10 +79,12 @@ def test_worklist_page_and_json_list_only_the_teams_units(
     assert mine["household_number"] == HOUSEHOLD
     assert mine["form"]["form_id"] == "household"
     assert mine["open_url"] == f"/collect/unit/{unit.pk}/"
-    assert mine["current_submission"] is None and mine["edit_url"] is None
+    assert mine["current_submission"] is None
+    assert mine["edit_url"] is None
     assert mine["returned"] is False
     offline = body["offline_urls"]
-    assert "/collect/" in offline and mine["open_url"] in offline
+    assert "/collect/" in offline
+    assert mine["open_url"] in offline
     assert mine["form"]["xml_url"] in offline
     assert any(url.endswith("/media/households.csv") for url in offline)
     assert any("/static/questionnaires/webforms/collect" in url for url in offline)
@@ -137,9 +140,7 @@ def test_edit_opens_the_last_version(
     unit: Assignment, stored: Submission, enumerator: str, client_for: Any
 ) -> None:
     client = client_for(enumerator)
-    mine = next(
-        u for u in client.get("/collect/units.json").json()["units"] if u["id"] == unit.pk
-    )
+    mine = next(u for u in client.get("/collect/units.json").json()["units"] if u["id"] == unit.pk)
     assert mine["current_submission"]["instance_id"] == stored.instance_id
     assert mine["edit_url"] == f"/collect/edit/{stored.pk}/"
     page = client.get(mine["edit_url"])
@@ -149,7 +150,8 @@ def test_edit_opens_the_last_version(
     assert f'data-instance-url="/collect/edit/{stored.pk}/instance.xml"' in html
     assert "hukou-1694226001.jpg" in html  # attachments the edit carries over
     xml = client.get(f"/collect/edit/{stored.pk}/instance.xml")
-    assert xml.status_code == 200 and xml.content.decode() == stored.xml
+    assert xml.status_code == 200
+    assert xml.content.decode() == stored.xml
 
     # After a newer version arrives, the old one's edit page leads to the newest.
     client.logout()
@@ -160,7 +162,8 @@ def test_edit_opens_the_last_version(
     newest = Submission.objects.get(household__number=HOUSEHOLD, is_current=True)
     client = client_for(enumerator)
     old = client.get(f"/collect/edit/{stored.pk}/")
-    assert old.status_code == 302 and old["Location"] == f"/collect/edit/{newest.pk}/"
+    assert old.status_code == 302
+    assert old["Location"] == f"/collect/edit/{newest.pk}/"
 
 
 @pytest.fixture
@@ -199,17 +202,20 @@ def test_returned_case_comes_first_with_comments_and_opens_as_an_edit(
     client = client_for(enumerator)
     body = client.get("/collect/units.json").json()
     first = body["units"][0]
-    assert first["id"] == unit.pk and first["returned"] is True
+    assert first["id"] == unit.pk
+    assert first["returned"] is True
     assert first["comments"][0]["text"] == "姓名与户口本不一致"
     assert first["edit_of"] == stored.instance_id
     assert first["edit_url"] == f"/collect/edit/{stored.pk}/"
     assert sum(1 for u in body["units"] if u["returned"]) == 1
-    assert returned[0]["actor"] == enumerator and unit.pk in returned[0]["unit_ids"]
+    assert returned[0]["actor"] == enumerator
+    assert unit.pk in returned[0]["unit_ids"]
 
     html = client.get("/collect/").content.decode()
     first_row = html.index("<tr class=", html.index("<tbody>"))
     assert f'data-unit="{unit.pk}" data-returned="true"' in html[first_row : first_row + 200]
-    assert "姓名与户口本不一致" in html and "修改退回问卷" in html
+    assert "姓名与户口本不一致" in html
+    assert "修改退回问卷" in html
     assert f'href="/collect/edit/{stored.pk}/"' in html
 
 
@@ -238,7 +244,8 @@ def test_session_submission_needs_the_csrf_token_and_is_recorded_as_browser(
     first = post(**{"X-CSRFToken": token})
     assert first.status_code == 201
     again = post(**{"X-CSRFToken": token})  # a resend after a lost reply
-    assert again.status_code == 201 and "无需重复提交" in again.content.decode()
+    assert again.status_code == 201
+    assert "无需重复提交" in again.content.decode()
     stored = Submission.objects.get(household__number=HOUSEHOLD)
     assert stored.source == SubmissionSource.BROWSER
     assert Submission.objects.filter(household__number=HOUSEHOLD).count() == 1
@@ -253,4 +260,5 @@ def test_service_worker_and_home_card(enumerator: str, client_for: Any) -> None:
     assert "/static/questionnaires/webforms/collect.js" in source
     assert "povcensus-collect-" in source
     home = client.get("/").content.decode()
-    assert 'href="/collect/"' in home and "个调查单位待填报" in home
+    assert 'href="/collect/"' in home
+    assert "个调查单位待填报" in home
