@@ -106,7 +106,7 @@ def test_offline_household_is_queued_sent_once_online_then_returned_and_edited(
     household = unit.household
     member_names = list(household.members.order_by("seq").values_list("name", flat=True))
     members = len(member_names)
-    username = unit.team.members.order_by("slot").first().user.username
+    username = unit.team.members.get(slot=1).user.username
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

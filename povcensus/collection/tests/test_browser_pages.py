@@ -65,9 +65,11 @@ def test_worklist_page_and_json_list_only_the_teams_units(
     assert page.status_code == 200
     html = page.content.decode()
     assert HOUSEHOLD in html
+    assert unit.household is not None
     assert unit.household.head_name in html
     outsider = others.filter(household__isnull=False).first()
     assert outsider is not None
+    assert outsider.household is not None
     assert outsider.household.number not in html
     assert "待发送队列" in html
     assert 'id="collect-i18n"' in html
