@@ -283,9 +283,29 @@ function askToKeep(worker, urls) {
   });
 }
 
+// A shared device: another user's offline copies (their worklist, their households'
+// register data) are dropped before this user's are kept.  The outbox is never dropped
+// (it holds answers not yet sent); each user only sees and sends their own items.
+async function forgetOtherUsersCopies() {
+  const key = 'povcensus-collect-user';
+  const user = currentUser();
+  if (localStorage.getItem(key) === user) return;
+  if (window.caches) {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('povcensus-collect-')) await caches.delete(name);
+    }
+  }
+  localStorage.setItem(key, user);
+}
+
 async function prepareOffline(app) {
   const state = document.getElementById('offline-state');
+  if (!navigator.onLine) {
+    state.textContent = text('offline'); // this copy came from the service worker
+    return;
+  }
   try {
+    await forgetOtherUsersCopies();
     const registration = await registerWorker(app);
     if (!registration || !registration.active) {
       state.textContent = text('offline_unsupported');
@@ -309,6 +329,7 @@ async function prepareOffline(app) {
 
 async function worklistPage(app) {
   startQueue(app);
+  window.addEventListener('online', () => prepareOffline(app));
   await prepareOffline(app);
 }
 

@@ -29,6 +29,21 @@ from povcensus.questionnaires.tests.webforms_driver import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# Put into the outbox a different questionnaire under an instanceID already stored.
+INJECT_CONFLICT = """({instanceId, user}) => new Promise((resolve, reject) => {
+  const xml = '<data id="household" version="2023090101"><hh_number>0</hh_number>'
+    + '<meta><instanceID>' + instanceId + '</instanceID></meta></data>';
+  const open = indexedDB.open('povcensus-collect', 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const tx = open.result.transaction('outbox', 'readwrite');
+    const now = new Date().toISOString();
+    tx.objectStore('outbox').put({instanceId, user, label: 'conflict', editOf: '', xml,
+      files: [], state: 'waiting', message: '', attempts: 0, createdAt: now, updatedAt: now});
+    tx.oncomplete = () => { open.result.close(); resolve(true); };
+    tx.onerror = () => reject(tx.error);
+  };
+})"""
 PROBE = "() => fetch('/healthz', {cache: 'no-store'}).then(() => 'online', () => 'offline')"
 
 
@@ -164,6 +179,13 @@ def test_offline_household_is_queued_sent_once_online_then_returned_and_edited(
             assert page.locator("#collect-queue").get_attribute("data-pending") == "1"
             assert _stored_count(instance_id) == 0
 
+            # Back to the worklist, still offline: its copy opens, the item waits there.
+            page.goto("/collect/")
+            page.locator(f"tr[data-unit='{unit.pk}']").wait_for()
+            page.locator(
+                f"#queue-list li[data-instance='{instance_id}'][data-state='waiting']"
+            ).wait_for()
+
             # Back online: the queue drains by itself.
             cdp.send("Network.emulateNetworkConditions", {"offline": False, **conditions})
             context.set_offline(False)
@@ -207,6 +229,16 @@ def test_offline_household_is_queued_sent_once_online_then_returned_and_edited(
                 ).wait_for()
             finally:
                 unregister_worklist_annotator(returned)
+
+            # Other content under an instanceID the server holds: refused, 409 shown.
+            page.evaluate(INJECT_CONFLICT, {"instanceId": edited, "user": username})
+            page.locator("#queue-send").click()
+            refused = page.locator(
+                f"#queue-list li[data-instance='{edited}'][data-state='refused']"
+            )
+            refused.wait_for()
+            assert "409" in refused.inner_text()
+            assert "拒绝覆盖" in refused.inner_text()
             assert errors == []
         finally:
             browser.close()
