@@ -264,3 +264,19 @@ def test_service_worker_and_home_card(enumerator: str, client_for: Any) -> None:
     home = client.get("/").content.decode()
     assert 'href="/collect/"' in home
     assert "个调查单位待填报" in home
+
+
+def test_village_unit_opens_the_village_form_prefilled_with_the_village(
+    world: Any, client_for: Any
+) -> None:
+    village = Assignment.objects.select_related("team", "village").filter(kind="village").first()
+    assert village is not None
+    client = client_for(village.team.members.get(slot=1).user.username)
+    units = client.get("/collect/units.json").json()["units"]
+    listed = next(u for u in units if u["id"] == village.pk)
+    assert listed["kind"] == "village"
+    assert listed["form"]["form_id"] == "village"
+    assert listed["household_number"] is None
+    html = client.get(listed["open_url"]).content.decode()
+    assert 'data-prefill-field="village_code"' in html
+    assert f'data-prefill-value="{village.village_id}"' in html
