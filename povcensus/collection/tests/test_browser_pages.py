@@ -280,3 +280,13 @@ def test_village_unit_opens_the_village_form_prefilled_with_the_village(
     html = client.get(listed["open_url"]).content.decode()
     assert 'data-prefill-field="village_code"' in html
     assert f'data-prefill-value="{village.village_id}"' in html
+
+
+def test_interface_in_english(unit: Assignment, enumerator: str, client_for: Any) -> None:
+    client = client_for(enumerator)
+    html = client.get("/collect/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Outbox" in html
+    assert "Fill in" in html
+    assert '"waiting": "Waiting"' in html  # the script's texts
+    form = client.get(f"/collect/unit/{unit.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-language="en"' in form
