@@ -20,7 +20,7 @@ from povcensus.assignment.models import Assignment, UnitKind
 from povcensus.assignment.selectors import assigned_households, teams_of, worklist
 from povcensus.campaign.models import Campaign, CampaignStatus
 from povcensus.collection.extensions import worklist_annotations
-from povcensus.collection.models import Submission
+from povcensus.collection.models import Submission, SubmissionAttachment
 from povcensus.core.errors import NOT_FOUND, ApplicationError
 from povcensus.geography.selectors import area_villages
 from povcensus.questionnaires.models import FormKind, FormVersion, LiveForm, VersionState
@@ -282,6 +282,15 @@ def collect_worklist(*, actor: Any, day: date, campaign: Campaign | None) -> Col
         unit.edit_submission_id = submission_ids.get(unit.edit_of)
     units.sort(key=lambda u: not u.returned)  # stable: returned cases first, order kept
     return CollectWorklist(day=day, campaign=campaign, teams=work.teams, units=units)
+
+
+def attachment_names(*, submission_ids: list[int]) -> dict[int, list[str]]:
+    """Attachment names per submission (the caller read the submissions through a selector)."""
+    names: dict[int, list[str]] = {}
+    rows = SubmissionAttachment.objects.filter(submission_id__in=submission_ids).order_by("name")
+    for submission_id, name in rows.values_list("submission_id", "name"):
+        names.setdefault(submission_id, []).append(name)
+    return names
 
 
 def access_collect_unit(*, actor: Any, assignment_id: int) -> CollectUnit:

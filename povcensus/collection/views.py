@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from povcensus.accounts.roles import Perm
 from povcensus.accounts.scope import scope_of
+from povcensus.assignment.selectors import field_period
 from povcensus.campaign.selectors import campaign_current
 from povcensus.collection import errors
 from povcensus.collection.models import Submission
@@ -36,6 +37,7 @@ from povcensus.collection.selectors import (
     access_collect_unit,
     access_editable_submission,
     access_submission,
+    attachment_names,
     collect_worklist,
 )
 from povcensus.core.errors import NOT_FOUND, PERMISSION_DENIED, ApplicationError
@@ -133,12 +135,22 @@ def _require_collector(request: HttpRequest) -> None:
         raise ApplicationError(PERMISSION_DENIED)
 
 
-def _collect_day(request: HttpRequest) -> date:
+def _collect_day(request: HttpRequest, campaign: Any) -> date:
+    """The day asked for, else today kept inside the field period (as 我的任务 does)."""
     raw = request.GET.get("day", "")
     try:
-        return date.fromisoformat(raw) if raw else timezone.localdate()
+        if raw:
+            return date.fromisoformat(raw)
     except ValueError:
-        return timezone.localdate()
+        pass
+    today = timezone.localdate()
+    if campaign is None:
+        return today
+    try:
+        start, end = field_period(campaign=campaign)
+    except ApplicationError:
+        return today
+    return min(max(today, start), end)
 
 
 def _form_urls(entry: Any) -> dict[str, Any]:
@@ -204,20 +216,25 @@ def _unit_json(unit: CollectUnit) -> dict[str, Any]:
         "returned": unit.returned,
         "comments": unit.comments,
         "edit_of": unit.edit_of or None,
+        "edit_submission_id": edit_id,
         "edit_url": reverse("collection:collect_edit", args=[edit_id]) if edit_id else None,
     }
 
 
 def _offline_urls(units: list[dict[str, Any]]) -> list[str]:
     urls = [reverse("collection:collect"), reverse("collection:collect_units")]
+    edited = {unit["edit_submission_id"]: unit for unit in units if unit["edit_submission_id"]}
+    attachments = attachment_names(submission_ids=list(edited))
     for unit in units:
         if unit["form"] is not None:
             urls.append(unit["open_url"])
             urls.append(unit["form"]["xml_url"])
             urls.extend(unit["form"]["media"])
-        if unit["edit_url"]:
-            urls.append(unit["edit_url"])
-            urls.append(unit["edit_url"] + "instance.xml")
+    for submission_id, unit in edited.items():
+        urls.append(unit["edit_url"])
+        urls.append(reverse("collection:collect_instance", args=[submission_id]))
+        for name in attachments.get(submission_id, []):
+            urls.append(reverse("collection:attachment", args=[submission_id, name]))
     urls.extend(_static_bundle_urls())
     return list(dict.fromkeys(urls))
 
@@ -226,10 +243,9 @@ def _offline_urls(units: list[dict[str, Any]]) -> list[str]:
 def collect_view(request: HttpRequest) -> HttpResponse:
     """The enumerator's browser worklist: returned cases, the day's appointments, the rest."""
     _require_collector(request)
-    day = _collect_day(request)
-    work = collect_worklist(
-        actor=request.user, day=day, campaign=campaign_current(actor=request.user)
-    )
+    campaign = campaign_current(actor=request.user)
+    day = _collect_day(request, campaign)
+    work = collect_worklist(actor=request.user, day=day, campaign=campaign)
     return render(
         request,
         "collection/collect.html",
@@ -246,10 +262,9 @@ def collect_view(request: HttpRequest) -> HttpResponse:
 def collect_units_view(request: HttpRequest) -> JsonResponse:
     """The worklist as JSON (the page's offline copy, and what the service worker caches)."""
     _require_collector(request)
-    day = _collect_day(request)
-    work = collect_worklist(
-        actor=request.user, day=day, campaign=campaign_current(actor=request.user)
-    )
+    campaign = campaign_current(actor=request.user)
+    day = _collect_day(request, campaign)
+    work = collect_worklist(actor=request.user, day=day, campaign=campaign)
     units = [_unit_json(unit) for unit in work.units]
     response = JsonResponse(
         {
@@ -357,7 +372,9 @@ def collect_service_worker(request: HttpRequest) -> HttpResponse:
 
 def home_card_context(request: HttpRequest, campaign: Any) -> dict[str, Any]:
     """The 调查采集 card of an enumerator's home page."""
-    work = collect_worklist(actor=request.user, day=timezone.localdate(), campaign=campaign)
+    work = collect_worklist(
+        actor=request.user, day=_collect_day(request, campaign), campaign=campaign
+    )
     return {
         "teams": work.teams,
         "total": len(work.units),

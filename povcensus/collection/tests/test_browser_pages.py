@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from povcensus.assignment.models import Assignment
+from povcensus.assignment.models import Appointment, Assignment
 from povcensus.collection.extensions import (
     register_worklist_annotator,
     unregister_worklist_annotator,
@@ -84,6 +84,16 @@ def test_worklist_page_and_json_list_only_the_teams_units(
     assert mine["current_submission"] is None
     assert mine["edit_url"] is None
     assert mine["returned"] is False
+    booked = {
+        a.assignment_id: a for a in Appointment.objects.filter(assignment__team_id=unit.team_id)
+    }
+    for listed in body["units"]:
+        appointment = booked.get(listed["id"])
+        if appointment is None:
+            assert listed["appointment"] is None
+        else:
+            assert listed["appointment"]["day"] == appointment.day.isoformat()
+            assert listed["appointment"]["starts_at"] == appointment.starts_at.strftime("%H:%M")
     offline = body["offline_urls"]
     assert "/collect/" in offline
     assert mine["open_url"] in offline
@@ -145,6 +155,9 @@ def test_edit_opens_the_last_version(
     mine = next(u for u in client.get("/collect/units.json").json()["units"] if u["id"] == unit.pk)
     assert mine["current_submission"]["instance_id"] == stored.instance_id
     assert mine["edit_url"] == f"/collect/edit/{stored.pk}/"
+    offline = client.get("/collect/units.json").json()["offline_urls"]
+    assert f"/collect/edit/{stored.pk}/instance.xml" in offline
+    assert f"/collect/submissions/{stored.pk}/attachments/hukou-1694226001.jpg" in offline
     page = client.get(mine["edit_url"])
     assert page.status_code == 200
     html = page.content.decode()
