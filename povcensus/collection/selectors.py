@@ -313,6 +313,19 @@ def access_collect_unit(*, actor: Any, assignment_id: int) -> CollectUnit:
     )
 
 
+def access_collect_unit_of(*, actor: Any, submission: Submission) -> CollectUnit:
+    """The unit a submission is about, if it is one of ``actor``'s teams' units."""
+    units = Assignment.objects.filter(campaign_id=submission.campaign_id)
+    if submission.household_id is not None:
+        units = units.filter(household_id=submission.household_id)
+    else:
+        units = units.filter(village_id=submission.area_code, kind=UnitKind.VILLAGE)
+    unit_id = units.values_list("pk", flat=True).first()
+    if unit_id is None:
+        raise ApplicationError(NOT_FOUND)
+    return access_collect_unit(actor=actor, assignment_id=unit_id)
+
+
 def access_editable_submission(*, actor: Any, submission_id: int) -> Submission:
     """A submission version of one of ``actor``'s teams, to open as an edit.
 

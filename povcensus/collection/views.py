@@ -18,7 +18,6 @@ import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -35,6 +34,7 @@ from povcensus.collection.models import Submission
 from povcensus.collection.selectors import (
     CollectUnit,
     access_collect_unit,
+    access_collect_unit_of,
     access_editable_submission,
     access_submission,
     attachment_names,
@@ -311,24 +311,6 @@ def collect_unit_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
     return _form_page(request, unit=unit, submission=None)
 
 
-def _unit_of(request: HttpRequest, submission: Submission) -> CollectUnit:
-    from povcensus.assignment.models import Assignment
-
-    unit = (
-        Assignment.objects.filter(campaign_id=submission.campaign_id)
-        .filter(
-            Q(household_id=submission.household_id)
-            if submission.household_id
-            else Q(village_id=submission.area_code, kind="village")
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if unit is None:
-        raise ApplicationError(NOT_FOUND)
-    return access_collect_unit(actor=request.user, assignment_id=unit)
-
-
 @login_required
 def collect_edit_view(request: HttpRequest, submission_id: int) -> HttpResponse:
     """The unit's last version opened as an edit (its instanceID becomes the deprecatedID)."""
@@ -336,7 +318,8 @@ def collect_edit_view(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = access_editable_submission(actor=request.user, submission_id=submission_id)
     if submission.pk != submission_id:
         return redirect("collection:collect_edit", submission.pk)
-    return _form_page(request, unit=_unit_of(request, submission), submission=submission)
+    unit = access_collect_unit_of(actor=request.user, submission=submission)
+    return _form_page(request, unit=unit, submission=submission)
 
 
 @login_required
