@@ -144,10 +144,26 @@ async function sendOne(item, submitUrl) {
 }
 
 let sending = false;
+let retryTimer = null;
+let failures = 0;
+const BACKOFF_MS = [2000, 5000, 10000, RETRY_MS];
+
+// The browser may report "online" before requests get through (a flaky link, a captive
+// portal): after a failed attempt, try again soon, then less and less often.
+function retrySoon(submitUrl) {
+  if (retryTimer) clearTimeout(retryTimer);
+  const delay = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)];
+  failures += 1;
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    sendAll(submitUrl);
+  }, delay);
+}
 
 async function sendAll(submitUrl) {
   if (sending || !navigator.onLine) return; // known offline: the 'online' event comes back here
   sending = true;
+  let stalled = false;
   try {
     const run = async () => {
       for (const item of await myItems()) {
@@ -163,7 +179,11 @@ async function sendAll(submitUrl) {
         Object.assign(fresh, outcome, { attempts: item.attempts, updatedAt: new Date().toISOString() });
         await outbox.put(fresh);
         await renderQueue(submitUrl);
-        if (outcome.state === 'waiting') break; // offline or signed out: try again later
+        if (outcome.state === 'waiting') { // offline or signed out: try again later
+          stalled = true;
+          break;
+        }
+        failures = 0;
       }
     };
     // One sender per browser at a time (several tabs may be open).
@@ -173,6 +193,7 @@ async function sendAll(submitUrl) {
     sending = false;
     await renderQueue(submitUrl);
   }
+  if (stalled && navigator.onLine) retrySoon(submitUrl);
 }
 
 // --- the queue panel -----------------------------------------------------------------------
@@ -271,7 +292,7 @@ function startQueue(app) {
 
 async function registerWorker(app) {
   if (!('serviceWorker' in navigator)) return null;
-  await navigator.serviceWorker.register(app.dataset.swUrl, { scope: '/collect/' });
+  await navigator.serviceWorker.register(app.dataset.swUrl, { scope: app.dataset.scope });
   return navigator.serviceWorker.ready;
 }
 
@@ -363,7 +384,7 @@ async function formPage(app) {
         host.hidden = true;
         done.replaceChildren(
           element('span', {}, `${text('queued')} `),
-          element('a', { href: '/collect/' }, text('back')),
+          element('a', { href: app.dataset.scope }, text('back')),
         );
         done.dataset.instance = instanceId;
         done.hidden = false;

@@ -332,6 +332,12 @@ def collect_instance_view(request: HttpRequest, submission_id: int) -> HttpRespo
     return response
 
 
+def _openrosa_forms_prefix() -> str:
+    """``/openrosa/forms/`` under the site's root (form definitions and their media)."""
+    xml_url = reverse("collection:form_download", args=["FORM", "VERSION"])
+    return xml_url[: xml_url.index("FORM/")]
+
+
 @login_required
 def collect_service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker that keeps the worklist, forms and assets available offline."""
@@ -345,6 +351,9 @@ def collect_service_worker(request: HttpRequest) -> HttpResponse:
             "version": version,
             "assets_json": json.dumps(assets),
             "static_prefix": settings.STATIC_URL,
+            "worklist_url": reverse("collection:collect"),
+            # Pages and data kept offline: the collection pages and the OpenRosa forms/media.
+            "kept_json": json.dumps([reverse("collection:collect"), _openrosa_forms_prefix()]),
         },
         content_type="text/javascript; charset=utf-8",
     )

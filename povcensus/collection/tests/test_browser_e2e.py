@@ -1,8 +1,9 @@
 """Browser collection end to end in headless Chromium, with the connection dropped.
 
 An enumerator opens the worklist (the service worker keeps the pages, form, prefill media
-and assets), the network goes away (Chrome DevTools Protocol network emulation, for the
-page and the service worker), the household's form opens from the offline copy already
+and assets), the network goes away (Playwright's offline mode: the Chrome DevTools
+Protocol's network emulation, applied to the page and to the service worker; both are
+probed), the household's form opens from the offline copy already
 prefilled from the register, is filled with real key and mouse events and finalized; it
 waits in the IndexedDB queue.  When the network comes back the queue drains by itself and
 the server holds the submission exactly once.  Then the case is returned (review's
@@ -152,10 +153,6 @@ def test_offline_household_is_queued_sent_once_online_then_returned_and_edited(
             worker = context.service_workers[0]
 
             # Offline: the page and the service worker both lose the network.
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            conditions = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
-            cdp.send("Network.emulateNetworkConditions", {"offline": True, **conditions})
             context.set_offline(True)
             assert page.evaluate(PROBE) == "offline"
             assert worker.evaluate(PROBE) == "offline"
@@ -191,7 +188,6 @@ def test_offline_household_is_queued_sent_once_online_then_returned_and_edited(
             ).wait_for()
 
             # Back online: the queue drains by itself.
-            cdp.send("Network.emulateNetworkConditions", {"offline": False, **conditions})
             context.set_offline(False)
             page.locator(
                 f"#queue-list li[data-instance='{instance_id}'][data-state='sent']"

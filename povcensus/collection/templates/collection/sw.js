@@ -6,7 +6,8 @@
 // Submissions (POST /submission) are never touched here: the page queues them in IndexedDB.
 const CACHE = 'povcensus-collect-{{ version }}';
 const ASSETS = {{ assets_json }};
-const KEPT = ['/collect/', '/openrosa/forms/'];
+const WORKLIST = '{{ worklist_url }}';
+const KEPT = {{ kept_json }};
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -41,7 +42,7 @@ async function networkFirst(request) {
     const cached = await cache.match(request, { ignoreVary: true });
     if (cached) return cached;
     if (request.mode === 'navigate') {
-      const worklist = await cache.match('/collect/', { ignoreVary: true });
+      const worklist = await cache.match(WORKLIST, { ignoreVary: true });
       if (worklist) return worklist;
     }
     throw error;
