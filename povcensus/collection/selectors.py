@@ -251,6 +251,8 @@ def collect_worklist(*, actor: Any, day: date, campaign: Campaign | None) -> Col
     if campaign is None:
         return CollectWorklist(day=day, campaign=None, teams=[], units=[])
     work = worklist(actor=actor, day=day, campaign_id=campaign.pk)
+    if not work.teams:
+        return CollectWorklist(day=day, campaign=campaign, teams=[], units=[])
     forms = _live_forms_by_kind(actor, campaign.pk)
     items = [(item, True) for item in work.today] + [(item, False) for item in work.others]
     assignments = [item.assignment for item, _ in items]
