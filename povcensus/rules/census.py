@@ -36,12 +36,11 @@ from povcensus.rules import errors, ir
 from povcensus.rules.models import RuleBookVersion
 from povcensus.rules.rulebook import RuleBook
 from povcensus.rules.schema import Level
-from povcensus.rules.selectors import campaign_context, compiled_rulebook
+from povcensus.rules.selectors import CENSUS_JOB_KIND, campaign_context, compiled_rulebook
 from povcensus.rules.services import active_rulebook_for
 from povcensus.rules.storage import CheckRow, FailureRow, SubmissionMeta, bulk_replace
 from povcensus.rules.vectorized import KEY, MEMBER_INDEX, VILLAGE_KEY, check_census, check_villages
 
-CENSUS_JOB_KIND = "rules.census_check"
 _READ_CHUNK = 5000
 
 
@@ -312,6 +311,14 @@ def census_check_start(*, actor: Any, campaign: Campaign) -> Job:
         raise ApplicationError(PERMISSION_DENIED)
     if census_job_running(campaign=campaign) is not None:
         raise ApplicationError(errors.RUN_RUNNING)
+    return census_job_queue(actor=actor, campaign=campaign)
+
+
+def census_job_queue(*, actor: Any, campaign: Campaign) -> Job:
+    """Create the job row and enqueue it when the caller's transaction commits.
+
+    No checks: the caller has them (an activation queues one even behind a running one).
+    """
     job = job_create(
         actor=actor,
         kind=CENSUS_JOB_KIND,
@@ -330,3 +337,22 @@ def run_census_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]
     actor = User.objects.filter(pk=int(actor_id)).first() if actor_id is not None else None
     campaign = Campaign.objects.get(pk=params["campaign_id"])
     return census_check(actor=actor, campaign=campaign, progress=progress)
+
+
+class TeeProgress:
+    """Report to several progress sinks at once (the CLI bar and the job's page)."""
+
+    def __init__(self, *sinks: Progress) -> None:
+        self.sinks = sinks
+
+    def start(self, total: int | None, description: str = "") -> None:
+        for sink in self.sinks:
+            sink.start(total, description)
+
+    def advance(self, amount: int = 1) -> None:
+        for sink in self.sinks:
+            sink.advance(amount)
+
+    def finish(self) -> None:
+        for sink in self.sinks:
+            sink.finish()
