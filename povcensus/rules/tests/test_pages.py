@@ -130,7 +130,9 @@ def test_failure_page_is_scoped(first: Submission, client_for: Any) -> None:  # 
         TeamMember.objects.exclude(team_id=first.team_id or 0).order_by("user__username").first()
     )
     assert outsider is not None
-    assert client_for(outsider.user.username).get(f"/rules/submissions/{first.pk}/").status_code == 404
+    assert (
+        client_for(outsider.user.username).get(f"/rules/submissions/{first.pk}/").status_code == 404
+    )
     response = client_for(outsider.user.username).post(
         f"/rules/submissions/{first.pk}/explain/",
         {"rule_id": "IN-08", "member_index": "", "text": "x"},
