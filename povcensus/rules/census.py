@@ -13,12 +13,11 @@ active rule book for those submissions in one transaction (COPY on PostgreSQL,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from povcensus.accounts.models import User
@@ -38,7 +37,7 @@ from povcensus.rules.rulebook import RuleBook
 from povcensus.rules.schema import Level
 from povcensus.rules.selectors import CENSUS_JOB_KIND, campaign_context, compiled_rulebook
 from povcensus.rules.services import active_rulebook_for
-from povcensus.rules.storage import CheckRow, FailureRow, SubmissionMeta, bulk_replace
+from povcensus.rules.storage import bulk_replace_frames
 from povcensus.rules.vectorized import KEY, MEMBER_INDEX, VILLAGE_KEY, check_census, check_villages
 
 _READ_CHUNK = 5000
@@ -66,7 +65,7 @@ class CensusFrames:
     households: pl.DataFrame  # household_id (submission id as text) + household fields
     members: pl.DataFrame  # household_id, member_index + member fields
     villages: pl.DataFrame  # village_code (submission id as text) + village fields
-    metas: dict[int, SubmissionMeta]
+    metas: pl.DataFrame  # submission_id, area_code, team_id, enumerator_id
 
 
 def _text(value: Any) -> str | None:
@@ -80,7 +79,12 @@ def load_census(*, campaign_id: int, book: RuleBook) -> CensusFrames:
     m_names = sorted(fields[Level.MEMBER])
     v_names = sorted(fields[Level.VILLAGE])
     current = Submission.objects.filter(campaign_id=campaign_id, is_current=True)
-    metas: dict[int, SubmissionMeta] = {}
+    metas: dict[str, list[Any]] = {
+        "submission_id": [],
+        "area_code": [],
+        "team_id": [],
+        "enumerator_id": [],
+    }
     columns: dict[str, dict[str, list[str | None]]] = {
         FormKind.HOUSEHOLD: {name: [] for name in [KEY, *hh_names]},
         FormKind.VILLAGE: {name: [] for name in [VILLAGE_KEY, *v_names]},
@@ -91,7 +95,8 @@ def load_census(*, campaign_id: int, book: RuleBook) -> CensusFrames:
         .values_list("pk", "kind", "data", "area_code", "team_id", "submitted_by_id")
         .iterator(chunk_size=_READ_CHUNK)
     ):
-        metas[pk] = SubmissionMeta(pk, area, team, by)
+        for name, value in zip(metas, (pk, area, team, by), strict=True):
+            metas[name].append(value)
         target = columns[kind]
         names = hh_names if kind == FormKind.HOUSEHOLD else v_names
         target[KEY if kind == FormKind.HOUSEHOLD else VILLAGE_KEY].append(str(pk))
@@ -121,99 +126,140 @@ def load_census(*, campaign_id: int, book: RuleBook) -> CensusFrames:
         households=frame(columns[FormKind.HOUSEHOLD]),
         members=frame(member_columns, (MEMBER_INDEX,)),
         villages=frame(columns[FormKind.VILLAGE]),
-        metas=metas,
+        metas=pl.DataFrame(
+            metas,
+            schema={
+                "submission_id": pl.Int64,
+                "area_code": pl.String,
+                "team_id": pl.Int64,
+                "enumerator_id": pl.Int64,
+            },
+        ),
     )
 
 
-def _failure_rows(
+def failures_frame(
     failures: pl.DataFrame,
     *,
-    key: str,
-    metas: dict[int, SubmissionMeta],
+    metas: pl.DataFrame,
     version: RuleBookVersion,
     fields: dict[str, str],
-) -> Iterator[FailureRow]:
-    for sid_text, rule_id, severity, level, index, zh, en in failures.select(
-        key, "rule_id", "severity", "level", MEMBER_INDEX, "message_zh", "message_en"
-    ).iter_rows():
-        meta = metas[int(sid_text)]
-        yield (
-            meta.submission_id,
-            version.pk,
-            version.campaign_id,
-            rule_id,
-            severity,
-            level,
-            index,
-            zh or "",
-            en or "",
-            fields[rule_id],
-            meta.area_code,
-            meta.team_id,
-            meta.enumerator_id,
+) -> pl.DataFrame:
+    """The engine's failures (``household_id`` = submission id as text) as table rows."""
+    return (
+        failures.with_columns(pl.col(KEY).cast(pl.Int64).alias("submission_id"))
+        .join(metas, on="submission_id", how="left")
+        .select(
+            "submission_id",
+            pl.lit(version.pk, dtype=pl.Int64).alias("rulebook_id"),
+            pl.lit(version.campaign_id, dtype=pl.Int64).alias("campaign_id"),
+            "rule_id",
+            "severity",
+            "level",
+            MEMBER_INDEX,
+            pl.col("message_zh").fill_null(""),
+            pl.col("message_en").fill_null(""),
+            pl.col("rule_id").replace_strict(fields, return_dtype=pl.String).alias("fields"),
+            "area_code",
+            "team_id",
+            "enumerator_id",
         )
+    )
 
 
-def _indicator_json(
+def indicators_frame(
     book: RuleBook, indicators: pl.DataFrame, failures: pl.DataFrame
-) -> dict[str, str]:
-    """Per household (id text): the indicators as stored by the per-record path (JSON text)."""
-    derived_rank = {
-        ind.id: {rule.id: rank for rank, rule in enumerate(book.indicator_rules(ind.id))}
-        for ind in book.indicators
-    }
-    derived_rules = {rule.id for rule in book.rules if rule.derived}
-    reasons: dict[str, list[tuple[str, int | None]]] = {}
-    for hid, rule_id, index in (
-        failures.filter(pl.col("rule_id").is_in(list(derived_rules)))
-        .select(KEY, "rule_id", MEMBER_INDEX)
-        .iter_rows()
-    ):
-        reasons.setdefault(hid, []).append((rule_id, index))
+) -> pl.DataFrame:
+    """Per household: the indicators JSON the per-record path stores (``HouseholdCheck.as_dict``).
+
+    ``{"<indicator>": {"status": …, "reasons": [["<rule>", <member or null>], …]}, …}``,
+    the reasons in the order of the rules deriving the indicator, then by member.
+    """
     ids = [ind.id for ind in book.indicators]
-    out: dict[str, str] = {}
-    for row in indicators.select(KEY, *ids).iter_rows():
-        hid = row[0]
-        mine = reasons.get(hid, [])
-        value: dict[str, Any] = {}
-        for ind_id, status in zip(ids, row[1:], strict=True):
-            ranks = derived_rank[ind_id]
-            found = (
-                sorted(
-                    (r for r in mine if r[0] in ranks),
-                    key=lambda r: (ranks[r[0]], r[1] or 0),
-                )
-                if status != "not_applicable"
-                else []
+    if not ids:
+        return indicators.select(KEY, pl.lit("{}").alias("indicators"))
+    ranks = pl.DataFrame(
+        [
+            {"indicator": ind.id, "rule_id": rule.id, "rank": rank}
+            for ind in book.indicators
+            for rank, rule in enumerate(book.indicator_rules(ind.id))
+        ],
+        schema={"indicator": pl.String, "rule_id": pl.String, "rank": pl.Int32},
+    )
+    reasons = (
+        failures.select(KEY, "rule_id", MEMBER_INDEX)
+        .join(ranks, on="rule_id", how="inner")
+        .sort(KEY, "indicator", "rank", pl.col(MEMBER_INDEX).fill_null(0))
+        .group_by(KEY, "indicator", maintain_order=True)
+        .agg(
+            pl.concat_str(
+                pl.lit('["'),
+                pl.col("rule_id"),
+                pl.lit('",'),
+                pl.col(MEMBER_INDEX).cast(pl.String).fill_null("null"),
+                pl.lit("]"),
             )
-            value[ind_id] = {"status": status, "reasons": [[r, i] for r, i in found]}
-        out[hid] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return out
+            .str.join(",")
+            .alias("reasons")
+        )
+    )
+    return (
+        indicators.select(KEY, *ids)
+        .unpivot(index=KEY, on=ids, variable_name="indicator", value_name="status")
+        .join(reasons, on=[KEY, "indicator"], how="left")
+        .with_columns(
+            pl.when(pl.col("status") == "not_applicable")
+            .then(pl.lit(""))
+            .otherwise(pl.col("reasons").fill_null(""))
+            .alias("reasons")
+        )
+        .group_by(KEY, maintain_order=True)
+        .agg(
+            pl.concat_str(
+                pl.lit('"'),
+                pl.col("indicator"),
+                pl.lit('":{"status":"'),
+                pl.col("status"),
+                pl.lit('","reasons":['),
+                pl.col("reasons"),
+                pl.lit("]}"),
+            )
+            .str.join(",")
+            .alias("indicators")
+        )
+        .select(
+            KEY, pl.concat_str(pl.lit("{"), pl.col("indicators"), pl.lit("}")).alias("indicators")
+        )
+    )
 
 
-def _check_rows(
+def checks_frame(
+    ids: pl.Series,
     failures: pl.DataFrame,
     *,
-    key: str,
-    ids: list[str],
-    indicators: dict[str, str],
+    indicators: pl.DataFrame | None,
     version: RuleBookVersion,
-) -> Iterator[CheckRow]:
-    counts: dict[tuple[str, str], int] = {
-        (hid, severity): n
-        for hid, severity, n in failures.group_by(key, "severity").len().iter_rows()
-    }
-    now = timezone.now()
-    for hid in ids:
-        yield (
-            int(hid),
-            version.pk,
-            version.campaign_id,
-            now,
-            counts.get((hid, "hard"), 0),
-            counts.get((hid, "soft"), 0),
-            indicators.get(hid, "{}"),
-        )
+) -> pl.DataFrame:
+    """One row per checked submission (``ids``: submission ids as text)."""
+    counts = failures.group_by(KEY).agg(
+        (pl.col("severity") == "hard").sum().cast(pl.Int64).alias("hard_failures"),
+        (pl.col("severity") == "soft").sum().cast(pl.Int64).alias("soft_failures"),
+    )
+    frame = pl.DataFrame({KEY: ids.cast(pl.String)}).join(counts, on=KEY, how="left")
+    if indicators is not None:
+        frame = frame.join(indicators, on=KEY, how="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("indicators"))
+    checked_at = str(connection.ops.adapt_datetimefield_value(timezone.now()))
+    return frame.select(
+        pl.col(KEY).cast(pl.Int64).alias("submission_id"),
+        pl.lit(version.pk, dtype=pl.Int64).alias("rulebook_id"),
+        pl.lit(version.campaign_id, dtype=pl.Int64).alias("campaign_id"),
+        pl.lit(checked_at).alias("checked_at"),
+        pl.col("hard_failures").fill_null(0),
+        pl.col("soft_failures").fill_null(0),
+        pl.col("indicators").fill_null("{}"),
+    )
 
 
 def census_check(
@@ -235,42 +281,41 @@ def census_check(
     )
     villages = check_villages(book, frames.villages, context=context)
     fields = {rule.id: json.dumps(list(rule.fields)) for rule in book.rules}
-    hh_ids = frames.households[KEY].to_list()
-    v_ids = frames.villages[VILLAGE_KEY].to_list()
-    indicators = _indicator_json(book, checked.indicators, checked.failures)
+    household_ids = frames.households[KEY]
+    village_ids = frames.villages[VILLAGE_KEY]
     progress.start(None, "store")
+    checks = pl.concat(
+        [
+            checks_frame(
+                household_ids,
+                checked.failures,
+                indicators=indicators_frame(book, checked.indicators, checked.failures),
+                version=version,
+            ),
+            checks_frame(village_ids, villages.failures, indicators=None, version=version),
+        ]
+    )
+    failures = pl.concat(
+        [
+            failures_frame(checked.failures, metas=frames.metas, version=version, fields=fields),
+            failures_frame(villages.failures, metas=frames.metas, version=version, fields=fields),
+        ]
+    )
     with transaction.atomic():
-        written_checks, written_failures = bulk_replace(
+        written_checks, written_failures = bulk_replace_frames(
             rulebook_id=version.pk,
-            submission_ids=[int(i) for i in hh_ids + v_ids],
-            checks=(
-                *_check_rows(
-                    checked.failures,
-                    key=KEY,
-                    ids=hh_ids,
-                    indicators=indicators,
-                    version=version,
-                ),
-                *_check_rows(villages.failures, key=KEY, ids=v_ids, indicators={}, version=version),
-            ),
-            failures=(
-                *_failure_rows(
-                    checked.failures, key=KEY, metas=frames.metas, version=version, fields=fields
-                ),
-                *_failure_rows(
-                    villages.failures, key=KEY, metas=frames.metas, version=version, fields=fields
-                ),
-            ),
+            submission_ids=checks["submission_id"].to_list(),
+            checks=checks,
+            failures=failures,
         )
         result = {
             "rulebook": version.number,
             "version": version.label,
-            "households": len(hh_ids),
-            "villages": len(v_ids),
+            "households": household_ids.len(),
+            "villages": village_ids.len(),
             "checks": written_checks,
             "failures": written_failures,
-            "hard_failures": int((checked.failures["severity"] == "hard").sum())
-            + int((villages.failures["severity"] == "hard").sum()),
+            "hard_failures": int((failures["severity"] == "hard").sum()),
         }
         audit_record(
             actor=actor,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 from django.db import connection
 
 from povcensus.rules.models import RuleFailure, SubmissionCheck
@@ -127,6 +128,13 @@ def bulk_replace(
     check_table = SubmissionCheck._meta.db_table
     failure_table = RuleFailure._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for table in (failure_table, check_table):
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE rulebook_id = %s AND submission_id = ANY(%s)",  # noqa: S608
+                    [rulebook_id, list(submission_ids)],
+                )
+            submission_ids = ()
         for start in range(0, len(submission_ids), 20_000):
             part = list(submission_ids[start : start + 20_000])
             marks = ", ".join(["%s"] * len(part))
@@ -142,3 +150,47 @@ def bulk_replace(
 
 def indicators_json(indicators: dict[str, Any]) -> str:
     return json.dumps(indicators, ensure_ascii=False, separators=(",", ":"))
+
+
+# ---- from Polars frames (the whole-census job) ----------------------------------------------
+
+_NULL = "\\N"
+
+
+def _copy_frame(table: str, frame: pl.DataFrame) -> int:
+    """COPY a frame (columns named as the table's) as CSV written by Polars, in batches."""
+    columns = ", ".join(frame.columns)
+    statement = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')"
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor
+        with raw.copy(statement) as copy:
+            for start in range(0, frame.height, 500_000):
+                part = frame.slice(start, 500_000)
+                copy.write(part.write_csv(include_header=False, null_value=_NULL))
+    return frame.height
+
+
+def insert_frame(table: str, frame: pl.DataFrame) -> int:
+    """Insert a frame's rows: COPY (CSV) on PostgreSQL, ``executemany`` elsewhere."""
+    if frame.height == 0:
+        return 0
+    if connection.vendor == "postgresql":
+        return _copy_frame(table, frame)
+    return _executemany(table, frame.columns, frame.iter_rows())
+
+
+def bulk_replace_frames(
+    *,
+    rulebook_id: int,
+    submission_ids: Sequence[int],
+    checks: pl.DataFrame,
+    failures: pl.DataFrame,
+) -> tuple[int, int]:
+    """:func:`bulk_replace` from frames (caller's transaction).
+
+    The frames hold the columns of :data:`CHECK_COLUMNS` and :data:`FAILURE_COLUMNS`.
+    """
+    bulk_replace(rulebook_id=rulebook_id, submission_ids=submission_ids, checks=(), failures=())
+    written_checks = insert_frame(SubmissionCheck._meta.db_table, checks.select(CHECK_COLUMNS))
+    written_failures = insert_frame(RuleFailure._meta.db_table, failures.select(FAILURE_COLUMNS))
+    return written_checks, written_failures
