@@ -6,13 +6,21 @@ from typing import Any
 
 from django.tasks import task
 
+from povcensus.collection.models import Submission
 from povcensus.core.jobs import job_execute
+from povcensus.questionnaires.models import FormKind
 from povcensus.rules.services import submission_check
 
 
 @task(queue_name="rules")
 def check_submission(submission_id: int) -> dict[str, Any]:
-    """Subscribed to ``collection.submission_received`` (config/jobs.py)."""
+    """Subscribed to ``collection.submission_received`` (config/jobs.py).
+
+    Household and village questionnaires are checked; other forms have no rules.
+    """
+    kind = Submission.objects.filter(pk=submission_id).values_list("kind", flat=True).first()
+    if kind not in (FormKind.HOUSEHOLD, FormKind.VILLAGE):
+        return {"skipped": kind}
     check = submission_check(submission_id=submission_id)
     return {"hard_failures": check.hard_failures, "soft_failures": check.soft_failures}
 
