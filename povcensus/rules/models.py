@@ -94,12 +94,16 @@ class RuleFailure(models.Model):
     are copied from the submission so that reports group without joins.
     """
 
+    # Written millions at a time by the whole-census job: no database-level foreign-key
+    # checks (the job reads the submissions, rule book and campaign in the same
+    # transaction; submissions are never deleted, PROTECT everywhere) and one index;
+    # reports scan a rule book's rows anyway.
     submission = models.ForeignKey(
-        "collection.Submission", on_delete=models.CASCADE, related_name="rule_failures"
+        "collection.Submission",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="rule_failures",
     )
-    # Written a million at a time by the whole-census job: no database-level foreign key
-    # checks on the rule book and campaign (the job reads both in the same transaction),
-    # and one index; reports scan a rule book's rows anyway.
     rulebook = models.ForeignKey(
         RuleBookVersion, on_delete=models.CASCADE, db_constraint=False, related_name="failures"
     )
