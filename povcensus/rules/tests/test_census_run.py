@@ -117,3 +117,9 @@ def test_census_job_needs_rules_manage_and_runs_one_at_a_time(world: Any) -> Non
         census_check_start(actor=office, campaign=world.campaign)
     assert busy.value.code == "rules.run_running"
     assert Job.objects.filter(kind="rules.census_check").count() == 1
+
+
+def test_census_check_of_a_campaign_without_questionnaires(world: Any) -> None:
+    result = census_check(actor=None, campaign=world.campaign)
+    assert (result["households"], result["villages"], result["checks"]) == (0, 0, 0)
+    assert not SubmissionCheck.objects.exists()
