@@ -75,6 +75,7 @@ def store_results(households: Any, members: Any, result: Any, book: Any) -> list
     from povcensus.accounts.models import User
 
     user = User.objects.filter(username="admin").first() or User.objects.first()
+    assert user is not None
     template = Submission.objects.create(
         instance_id="uuid:bench-template",
         root_instance_id="uuid:bench-template",
