@@ -52,3 +52,6 @@ BASIC_NEEDS_HTTPS = ErrorCode(
     "collection.basic_needs_https", _("Basic 认证只允许通过 HTTPS 使用，请改用 Digest 认证。"), 401
 )
 NO_CAMPAIGN = ErrorCode("collection.no_campaign", _("您没有参加进行中的调查项目。"), 403)
+NO_LIVE_FORM = ErrorCode(
+    "collection.no_live_form", _("本调查项目还没有启用“%(kind)s”的问卷版本，请联系普查办。"), 404
+)
