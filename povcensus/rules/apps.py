@@ -13,3 +13,4 @@ class RulesConfig(AppConfig):
         from povcensus.rules import audit_actions  # noqa: F401
 
         register_navigation("rules:book", _("审核规则"), Perm.AREA_VIEW)
+        register_navigation("rules:reports", _("审核结果统计"), Perm.AGGREGATE_VIEW)
