@@ -1,0 +1,269 @@
+"""Reads for the case view: answers beside the register, photos, GPS, history (selectors).
+
+Every function here takes a case already obtained through ``queues.access_case`` (scope
+applied there) and reads only what belongs to it.  Answers are shown with the labels of the
+form version they were collected with (read through ``questionnaires.xform_schema``,
+cached per version); the register's values are the household's and members' rows of the
+register the questionnaire was prefilled from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import get_language
+
+from povcensus.collection.models import Submission, SubmissionAttachment
+from povcensus.questionnaires.xform_schema import FormSchema, extract_schema
+from povcensus.review import report
+from povcensus.review.models import Case, CaseComment, CaseEvent
+
+_SCHEMAS: dict[int, FormSchema] = {}
+
+# Answer field → register attribute (household) and member answer → register member field.
+HOUSEHOLD_REGISTER = {
+    "a_identification_standard": "identification_standard",
+    "a_attribute": "attribute",
+    "a_exit_status": "exit_status",
+    "a_exit_year": "exit_year",
+    "a_main_cause": "main_cause",
+    "a_phone": "phone",
+    "h_size": "size_registered",
+}
+MEMBER_REGISTER = {
+    "m_name": "name",
+    "m_sex": "sex",
+    "m_id_number": "id_number",
+    "m_relation": "relation",
+    "m_education": "education",
+    "m_health": "health",
+    "m_work_status": "work_status",
+}
+GPS_FIELD_TYPES = {"geopoint"}
+
+
+def form_schema(submission: Submission) -> FormSchema:
+    """The schema of the form version ``submission`` was collected with (cached)."""
+    schema = _SCHEMAS.get(submission.form_version_id)
+    if schema is None:
+        schema = extract_schema(submission.form_version.xform)
+        _SCHEMAS[submission.form_version_id] = schema
+    return schema
+
+
+def _language_key(schema: FormSchema) -> str | None:
+    wanted = (get_language() or "zh-hans")[:2]
+    for key in schema.languages:
+        if f"({wanted})" in key:
+            return key
+    return schema.default_language
+
+
+def _display(schema: FormSchema, name: str, value: Any, language: str | None) -> str:
+    text = "" if value is None else str(value)
+    if not text:
+        return ""
+    try:
+        list_name = schema.field(name).choice_list
+    except KeyError:
+        return text
+    if not list_name:
+        return text
+    labels = {c.value: c.label(language) for c in schema.choice_lists.get(list_name, ())}
+    if schema.field(name).select_multiple:
+        return "、".join(labels.get(part, part) for part in text.split())
+    return labels.get(text, text)
+
+
+@dataclass
+class AnswerRow:
+    name: str
+    label: str
+    value: str
+    register: str | None = None  # the register's value, where the field has one
+    differs: bool = False
+    comments: list[CaseComment] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    label: str
+    rows: list[AnswerRow] = field(default_factory=list)
+
+
+@dataclass
+class MemberBlock:
+    index: int
+    title: str
+    rows: list[AnswerRow] = field(default_factory=list)
+
+
+@dataclass
+class CaseFile:
+    sections: list[Section]
+    members: list[MemberBlock]
+    photos: list[SubmissionAttachment]
+    files: list[SubmissionAttachment]
+    gps: report.GeoPoint | None
+    gps_svg: str
+    field_choices: list[tuple[str, str]]  # (field name, label) for comments and corrections
+    member_field_choices: list[tuple[str, str]]
+    member_count: int
+
+
+def _register_values(case: Case) -> tuple[dict[str, str], dict[int, dict[str, str]]]:
+    household = case.assignment.household if case.assignment_id else None
+    if household is None:
+        return {}, {}
+    values = {
+        name: "" if getattr(household, attr) is None else str(getattr(household, attr))
+        for name, attr in HOUSEHOLD_REGISTER.items()
+    }
+    members = {
+        m.seq: {name: str(getattr(m, attr) or "") for name, attr in MEMBER_REGISTER.items()}
+        for m in household.members.order_by("seq")
+    }
+    return values, members
+
+
+def case_file(*, case: Case, comments: list[CaseComment]) -> CaseFile:
+    """Everything the case view shows about the current submission of ``case``."""
+    submission = case.current_submission
+    if submission is None:
+        return CaseFile([], [], [], [], None, "", [], [], 0)
+    schema = form_schema(submission)
+    language = _language_key(schema)
+    register, register_members = _register_values(case)
+    pinned: dict[tuple[str, int | None], list[CaseComment]] = {}
+    for comment in comments:
+        pinned.setdefault((comment.field, comment.member_index), []).append(comment)
+
+    def row(name: str, label: str, value: Any, reg: str | None, member: int | None) -> AnswerRow:
+        shown = _display(schema, name, value, language)
+        reg_shown = None if reg is None else _display(schema, name, reg, language)
+        return AnswerRow(
+            name=name,
+            label=label,
+            value=shown,
+            register=reg_shown,
+            differs=reg is not None and str(value or "") != reg,
+            comments=pinned.get((name, member), []),
+        )
+
+    sections: list[Section] = []
+    field_choices: list[tuple[str, str]] = []
+    member_fields = []
+    gps_text = ""
+    current = Section(label="")
+    for item in schema.fields:
+        if item.kind == "group" and item.repeat is None and item.path.count("/") == 2:
+            if current.rows:
+                sections.append(current)
+            current = Section(label=item.label(language))
+            continue
+        if item.kind in ("group", "repeat", "note", "meta") or item.name.startswith("reg_"):
+            continue
+        if item.repeat is not None:
+            member_fields.append(item)
+            continue
+        if item.type in GPS_FIELD_TYPES:
+            gps_text = str(submission.data.get(item.name) or "")
+        label = item.label(language)
+        if item.kind not in ("calculate", "preload") and item.type != "binary":
+            field_choices.append((item.name, label))
+        if item.name not in submission.data:
+            continue
+        current.rows.append(
+            row(item.name, label, submission.data.get(item.name), register.get(item.name), None)
+        )
+    if current.rows:
+        sections.append(current)
+
+    members = []
+    member_rows = list(submission.members.order_by("index"))
+    for member in member_rows:
+        reg = register_members.get(member.index, {})
+        block = MemberBlock(
+            index=member.index,
+            title=str(member.data.get("m_name") or member.data.get("m_reg_name") or ""),
+        )
+        for item in member_fields:
+            if item.name.startswith("m_reg_") or item.name not in member.data:
+                continue
+            block.rows.append(
+                row(
+                    item.name,
+                    item.label(language),
+                    member.data.get(item.name),
+                    reg.get(item.name) if reg else None,
+                    member.index,
+                )
+            )
+        members.append(block)
+    member_field_choices = [
+        (f.name, f.label(language))
+        for f in member_fields
+        if f.kind not in ("group", "repeat", "calculate", "preload", "note")
+        and not f.name.startswith("m_reg_")
+        and f.type != "binary"
+    ]
+
+    attachments = list(submission.attachments.all())
+    photos = [a for a in attachments if a.content_type.startswith("image/")]
+    files = [a for a in attachments if not a.content_type.startswith("image/")]
+    point = report.parse_geopoint(gps_text)
+    svg = report.gps_sketch(point, _village_points(case, submission)) if point else ""
+    return CaseFile(
+        sections=sections,
+        members=members,
+        photos=photos,
+        files=files,
+        gps=point,
+        gps_svg=svg,
+        field_choices=field_choices,
+        member_field_choices=member_field_choices,
+        member_count=len(member_rows),
+    )
+
+
+def _village_points(case: Case, submission: Submission, limit: int = 200) -> list[report.GeoPoint]:
+    """GPS points of the other current submissions of the case's village (same campaign)."""
+    rows = (
+        Submission.objects.filter(
+            campaign_id=case.campaign_id,
+            area_code=case.area_code,
+            kind=submission.kind,
+            is_current=True,
+        )
+        .exclude(pk=submission.pk)
+        .values_list("data__z_gps", flat=True)[:limit]
+    )
+    points = [report.parse_geopoint(text if isinstance(text, str) else "") for text in rows]
+    return [p for p in points if p is not None]
+
+
+@dataclass
+class HistoryStep:
+    event: CaseEvent
+    comments: list[CaseComment]
+    diff: list[Any]  # field changes of a correction or a resubmission
+
+
+def case_history(*, case: Case) -> list[HistoryStep]:
+    """The case's events, oldest first, each with its comments and (for new versions) the diff."""
+    from povcensus.review.selectors import version_diff
+
+    events = list(case.events.select_related("actor", "submission").order_by("at", "pk"))
+    comments: dict[int, list[CaseComment]] = {}
+    for comment in case.comments.select_related("author").order_by("at", "pk"):
+        comments.setdefault(comment.event_id or 0, []).append(comment)
+    steps = []
+    for event in events:
+        diff: list[Any] = []
+        if event.submission_id and event.submission and event.submission.previous_id:
+            diff = version_diff(
+                older_id=event.submission.previous_id, newer_id=event.submission_id
+            )
+        steps.append(HistoryStep(event=event, comments=comments.get(event.pk, []), diff=diff))
+    return steps
