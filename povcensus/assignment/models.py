@@ -30,10 +30,15 @@ class UnitStatus(models.TextChoices):
     STARTED = "started", _("调查中")  # collection has begun (data exists): never replanned
     SUBMITTED = "submitted", _("已报送")  # a questionnaire was submitted
     NON_INTERVIEW = "non_interview", _("未能访问")  # a non-interview outcome was recorded
+    # A reviewer returned the case to the enumerator for verification and correction
+    # (review app): the unit is back on the team's worklist until it is submitted again.
+    RETURNED = "returned", _("已退回")
 
 
 # Statuses of a unit that has data: automatic re-planning leaves these where they are.
-STARTED_STATUSES = frozenset({UnitStatus.STARTED, UnitStatus.SUBMITTED, UnitStatus.NON_INTERVIEW})
+STARTED_STATUSES = frozenset(
+    {UnitStatus.STARTED, UnitStatus.SUBMITTED, UnitStatus.NON_INTERVIEW, UnitStatus.RETURNED}
+)
 
 
 class ChangeHow(models.TextChoices):

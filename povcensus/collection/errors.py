@@ -52,3 +52,16 @@ BASIC_NEEDS_HTTPS = ErrorCode(
     "collection.basic_needs_https", _("Basic 认证只允许通过 HTTPS 使用，请改用 Digest 认证。"), 401
 )
 NO_CAMPAIGN = ErrorCode("collection.no_campaign", _("您没有参加进行中的调查项目。"), 403)
+CORRECTION_REASON_REQUIRED = ErrorCode(
+    "collection.correction_reason_required",
+    _("请填写更正原因（统计法要求每项修改都有记录：谁、何时、为何修改）。"),
+)
+CORRECTION_UNKNOWN_FIELD = ErrorCode(
+    "collection.correction_unknown_field", _("问卷中没有题目“%(field)s”，不能更正。")
+)
+CORRECTION_UNKNOWN_MEMBER = ErrorCode(
+    "collection.correction_unknown_member", _("本户问卷没有第 %(index)s 位成员。")
+)
+CORRECTION_NO_CHANGES = ErrorCode(
+    "collection.correction_no_changes", _("更正后的内容与原内容相同，没有需要更正的内容。")
+)

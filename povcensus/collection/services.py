@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from lxml import etree
 
 from povcensus.accounts.roles import Perm, Role
 from povcensus.accounts.scope import scope_of
@@ -27,6 +29,7 @@ from povcensus.assignment.selectors import submission_unit
 from povcensus.assignment.services.collection import unit_mark_submitted
 from povcensus.audit.services import audit_record
 from povcensus.collection import errors
+from povcensus.collection.hooks import StoredVersion, version_stored
 from povcensus.collection.models import (
     Submission,
     SubmissionAttachment,
@@ -448,6 +451,21 @@ def _receive_once(
         Submission.objects.filter(pk=submission_id).update(attachments_complete=True)
     if unit.assignment_id is not None:
         unit_mark_submitted(assignment_id=unit.assignment_id)
+    version_stored(
+        StoredVersion(
+            submission_id=submission_id,
+            instance_id=envelope.instance_id,
+            version_number=version_number,
+            campaign_id=unit.campaign_id,
+            kind=shape.kind,
+            assignment_id=unit.assignment_id,
+            area_code=unit.area_code,
+            team_id=unit.team_id,
+            submitted_by_id=actor.pk,
+            source=source,
+            received_at=received_at,
+        )
+    )
     audit_record(
         actor=actor,
         action="collection.submission_edited"
@@ -468,3 +486,172 @@ def _receive_once(
     )
     publish("collection.submission_received", submission_id=submission_id)
     return ReceiveResult(submission, "edited" if version_number > 1 else "created", added)
+
+
+def _leaves(element: Any, repeats: frozenset[str]) -> dict[str, Any]:
+    """Leaf elements by name below ``element``, not descending into repeats or meta."""
+    found: dict[str, Any] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name in repeats or name == "meta":
+            continue
+        if len(child):
+            found.update(_leaves(child, repeats))
+        else:
+            found[name] = child
+    return found
+
+
+def _repeat_rows(element: Any, name: str) -> list[Any]:
+    return [
+        e for e in element.iter() if isinstance(e.tag, str) and etree.QName(e).localname == name
+    ]
+
+
+def _set_meta(root: Any, *, instance_id: str, deprecated_id: str) -> None:
+    meta = next(
+        (c for c in root if isinstance(c.tag, str) and etree.QName(c).localname == "meta"), None
+    )
+    if meta is None:
+        meta = etree.SubElement(root, "meta")
+    namespace = etree.QName(meta).namespace
+    for name, value in (("instanceID", instance_id), ("deprecatedID", deprecated_id)):
+        tag = f"{{{namespace}}}{name}" if namespace else name
+        node = meta.find(tag)
+        if node is None:
+            node = etree.SubElement(meta, tag)
+            if name == "deprecatedID":  # Collect writes it right after instanceID
+                meta.remove(node)
+                meta.insert(1, node)
+        node.text = value
+
+
+@transaction.atomic
+def submission_correct(
+    *,
+    actor: Any,
+    submission_id: int,
+    changes: dict[str, str],
+    member_changes: dict[int, dict[str, str]] | None = None,
+    reason: str,
+) -> Submission:
+    """Store a reviewer's correction of a submission as its next version.
+
+    Preconditions: ``actor`` may read the submission (``core.not_found`` otherwise; the
+    caller — ``review.services.case_correct`` — checks the review permission) and it is the
+    current version (``collection.already_edited``).  ``changes`` sets household-level (or
+    village-level) fields by name, ``member_changes`` member fields by member index (1-based);
+    every named field must be in the instance (``collection.correction_unknown_field``,
+    ``collection.correction_unknown_member``), something must change
+    (``collection.correction_no_changes``) and ``reason`` is mandatory
+    (``collection.correction_reason_required``).
+
+    Writes a new ``Submission`` (source "correction", new instanceID, ``deprecatedID`` =
+    the corrected version, ``reason``; its XML is the old one with the new values), its
+    member rows, its attachments (carried over), the old version no longer current; audit
+    ``collection.submission_corrected``; publishes ``collection.submission_received``.
+    """
+    from povcensus.collection.selectors import access_submission
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(errors.CORRECTION_REASON_REQUIRED)
+    access_submission(actor=actor, submission_id=submission_id)
+    previous = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("form_version__definition")
+        .get(pk=submission_id)
+    )
+    if not previous.is_current:
+        raise ApplicationError(errors.ALREADY_EDITED)
+    schema = extract_schema(previous.form_version.xform)
+    repeats = frozenset(r.name for r in schema.repeats)
+    envelope = read_envelope(previous.xml.encode("utf-8"), max_bytes=64 * 1024 * 1024)
+    root = envelope.root
+    leaves = _leaves(root, repeats)
+    changed: list[dict[str, Any]] = []
+    for name, value in changes.items():
+        node = leaves.get(name)
+        if node is None:
+            raise ApplicationError(errors.CORRECTION_UNKNOWN_FIELD, field=name)
+        old = (node.text or "").strip()
+        if old != str(value):
+            node.text = str(value)
+            changed.append({"field": name, "member_index": None, "old": old, "new": str(value)})
+    member_rows = _repeat_rows(root, "members") if "members" in repeats else []
+    for index, fields in sorted((member_changes or {}).items()):
+        if index < 1 or index > len(member_rows):
+            raise ApplicationError(errors.CORRECTION_UNKNOWN_MEMBER, index=index)
+        row_leaves = _leaves(member_rows[index - 1], repeats - {"members"})
+        for name, value in fields.items():
+            node = row_leaves.get(name)
+            if node is None:
+                raise ApplicationError(errors.CORRECTION_UNKNOWN_FIELD, field=name)
+            old = (node.text or "").strip()
+            if old != str(value):
+                node.text = str(value)
+                changed.append(
+                    {"field": name, "member_index": index, "old": old, "new": str(value)}
+                )
+    if not changed:
+        raise ApplicationError(errors.CORRECTION_NO_CHANGES)
+
+    instance_id = f"uuid:{uuid.uuid4()}"
+    _set_meta(root, instance_id=instance_id, deprecated_id=previous.instance_id)
+    xml = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    fields, rows = flatten_instance(root, repeats=repeats)
+    Submission.objects.filter(pk=previous.pk).update(is_current=False)
+    received_at = timezone.now()
+    text = xml.decode("utf-8")
+    sha = hashlib.sha256(xml).hexdigest()
+    submission = Submission.objects.create(
+        instance_id=instance_id,
+        root_instance_id=previous.root_instance_id,
+        deprecated_id=previous.instance_id,
+        previous=previous,
+        is_current=True,
+        version_number=previous.version_number + 1,
+        campaign_id=previous.campaign_id,
+        form_version_id=previous.form_version_id,
+        kind=previous.kind,
+        household_id=previous.household_id,
+        area_code=previous.area_code,
+        team_id=previous.team_id,
+        submitted_by=actor,
+        source=SubmissionSource.CORRECTION,
+        received_at=received_at,
+        xml=text,
+        xml_sha256=sha,
+        instance_name=previous.instance_name,
+        data=fields,
+        attachments_expected=previous.attachments_expected,
+        attachments_complete=previous.attachments_complete,
+        reason=reason[:500],
+    )
+    _insert_members(submission.pk, rows.get("members", []))
+    SubmissionAttachment.objects.bulk_create(
+        [
+            SubmissionAttachment(
+                submission=submission,
+                name=a.name,
+                content_type=a.content_type,
+                size=a.size,
+                sha256=a.sha256,
+                file=a.file.name,
+            )
+            for a in previous.attachments.all()
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="collection.submission_corrected",
+        object_type="submission",
+        object_id=instance_id,
+        area_code=previous.area_code,
+        before={"instance_id": previous.instance_id, "version": previous.version_number},
+        after={"version": submission.version_number, "reason": reason, "changes": changed},
+    )
+    publish("collection.submission_received", submission_id=submission.pk)
+    return submission

@@ -15,6 +15,7 @@ from povcensus.assignment.services.assigning import (
     auto_assign_preview,
     units_assign,
 )
+from povcensus.assignment.services.collection import unit_mark_returned, unit_mark_submitted
 from povcensus.assignment.services.common import check_cross_township
 from povcensus.assignment.services.outcomes import non_interview_record
 from povcensus.assignment.services.upload import UploadReport, assignment_upload
@@ -34,5 +35,7 @@ __all__ = [
     "guide_remove",
     "non_interview_record",
     "notice_list_export",
+    "unit_mark_returned",
+    "unit_mark_submitted",
     "units_assign",
 ]

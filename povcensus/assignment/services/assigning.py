@@ -640,6 +640,7 @@ STATUS_STEPS = {
     UnitStatus.STARTED: {UnitStatus.SUBMITTED},
     UnitStatus.SUBMITTED: {UnitStatus.STARTED},
     UnitStatus.NON_INTERVIEW: {UnitStatus.STARTED, UnitStatus.SUBMITTED},
+    UnitStatus.RETURNED: {UnitStatus.STARTED, UnitStatus.SUBMITTED},
 }
 
 

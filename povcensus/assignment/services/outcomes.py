@@ -11,7 +11,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from povcensus.assignment import errors
+from povcensus.assignment import errors, hooks
 from povcensus.assignment.evidence import MAX_BYTES, MAX_FILES, PhotoRejectedError, check_photo
 from povcensus.assignment.models import (
     Assignment,
@@ -42,7 +42,8 @@ def non_interview_record(
     one evidence photo in all (JPEG, PNG or WebP, ≤ 10 MB each, ≤ 6 per household).
     Writes ``NonInterview``, its ``NonInterviewEvidence`` files (default storage, type and
     size checked, SHA-256 kept) and sets the unit's status; audit
-    ``assignment.non_interview_recorded``.  Raises ``assignment.not_your_unit``,
+    ``assignment.non_interview_recorded``; runs the ``hooks.on_non_interview_recorded``
+    hooks in the same transaction (review opens a case).  Raises ``assignment.not_your_unit``,
     ``assignment.unit_already_submitted``, ``assignment.not_household_unit``,
     ``assignment.explanation_required``, ``assignment.evidence_required``,
     ``assignment.evidence_type``, ``assignment.evidence_size``,
@@ -112,6 +113,16 @@ def non_interview_record(
     previous_status = assignment.status
     assignment.status = UnitStatus.NON_INTERVIEW
     assignment.save(update_fields=["status", "updated_at"])
+    hooks.non_interview_recorded(
+        hooks.RecordedNonInterview(
+            non_interview_id=record.pk,
+            assignment_id=assignment.pk,
+            campaign_id=assignment.campaign_id,
+            area_code=assignment.village_id,
+            team_id=assignment.team_id,
+            recorded_by_id=actor.pk,
+        )
+    )
     audit_record(
         actor=actor,
         action="assignment.non_interview_recorded",
