@@ -4,4 +4,7 @@ Read by ``povcensus.core.followups``.  Keys are event names published by service
 (the same names as their audit actions); values are dotted paths of Django tasks.
 """
 
-FOLLOW_UPS: dict[str, list[str]] = {}
+FOLLOW_UPS: dict[str, list[str]] = {
+    # Check every arriving submission version against the campaign's active rule book.
+    "collection.submission_received": ["povcensus.rules.tasks.check_submission"],
+}

@@ -41,3 +41,24 @@ ALREADY_ACTIVE = ErrorCode(
 CAMPAIGN_CLOSED = ErrorCode(
     "rules.campaign_closed", _("调查项目“%(name)s”已结束，不能更换规则库。"), 409
 )
+
+# Results of checked submissions (used by review to decide whether a case may move on).
+NOT_CHECKED = ErrorCode(
+    "rules.not_checked", _("这份问卷尚未按生效的审核规则库审核，请稍候再试。"), 409
+)
+HARD_FAILURES_OPEN = ErrorCode(
+    "rules.hard_failures_open",
+    _("这份问卷有 %(count)s 处未通过的必要审核关系（硬性错误），须更正后才能通过。"),
+    409,
+)
+SOFT_FAILURES_UNEXPLAINED = ErrorCode(
+    "rules.soft_failures_unexplained",
+    _("这份问卷有 %(count)s 处核实性审核关系（软性错误）尚未填写核实说明。"),
+    409,
+)
+NOT_SOFT_FAILURE = ErrorCode(
+    "rules.not_soft_failure",
+    _("规则 %(rule_id)s 对这份问卷没有未通过的核实性审核结果，无需说明。"),
+)
+EXPLANATION_EMPTY = ErrorCode("rules.explanation_empty", _("请填写核实说明（不超过 500 字）。"))
+RUN_RUNNING = ErrorCode("rules.run_running", _("全面审核正在运行，请等它结束后再启动。"), 409)

@@ -6,18 +6,34 @@ A rule book holds no personal data: whoever may see a campaign may read its rule
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 
 from povcensus.accounts.roles import Perm
 from povcensus.accounts.scope import scope_of
 from povcensus.campaign.models import Campaign
+from povcensus.collection.models import Submission
+from povcensus.collection.selectors import access_submission
 from povcensus.core.errors import NOT_FOUND, ApplicationError
 from povcensus.questionnaires.models import FormKind
 from povcensus.questionnaires.selectors import live_version
 from povcensus.questionnaires.xform_schema import extract_schema
+from povcensus.rules import errors
 from povcensus.rules.builtin import builtin_sources
 from povcensus.rules.builtin_schema import BUILTIN_SCHEMA, CALCULATION_TYPES
-from povcensus.rules.models import RuleBookVersion
+from povcensus.rules.models import (
+    Explanation,
+    RuleBookVersion,
+    RuleFailure,
+    Severity,
+    SubmissionCheck,
+)
 from povcensus.rules.rulebook import RuleBook, load_rulebook
 from povcensus.rules.schema import Schema, schema_from_forms
 
@@ -96,3 +112,221 @@ def campaign_context(*, campaign: Campaign) -> dict[str, str]:
         "reference_date": campaign.reference_date.isoformat(),
         "income_line": str(campaign.income_line),
     }
+
+
+# ---- results of checked submissions -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    """Where a submission version stands with the campaign's active rule book."""
+
+    checked: bool  # results exist for this submission version under the active rule book
+    hard_open: int  # failed hard rules
+    soft_unexplained: int  # failed soft rules without explanation
+    soft_explained: int
+
+
+NOT_CHECKED_STATUS = RuleStatus(checked=False, hard_open=0, soft_unexplained=0, soft_explained=0)
+
+
+def _explained_q() -> Exists:
+    """True for a failure row whose (case, rule, member) has an explanation."""
+    return Exists(
+        Explanation.objects.annotate(mi=Coalesce("member_index", Value(0))).filter(
+            root_instance_id=OuterRef("submission__root_instance_id"),
+            rule_id=OuterRef("rule_id"),
+            mi=Coalesce(OuterRef("member_index"), Value(0)),
+        )
+    )
+
+
+def submission_rule_statuses(submission_ids: Iterable[int]) -> dict[int, RuleStatus]:
+    """The rule status of each submission version (two queries; no scope: ids come scoped).
+
+    A submission without results under its campaign's active rule book is ``checked=False``
+    (it has just arrived, or the book changed and the whole-census run has not reached it).
+    """
+    ids = list(submission_ids)
+    if not ids:
+        return {}
+    checks = {
+        row["submission_id"]: row
+        for row in SubmissionCheck.objects.filter(
+            submission_id__in=ids, rulebook__is_active=True
+        ).values("submission_id", "hard_failures", "soft_failures")
+    }
+    explained: dict[int, int] = {}
+    if any(row["soft_failures"] for row in checks.values()):
+        explained = dict(
+            RuleFailure.objects.filter(
+                submission_id__in=[k for k, row in checks.items() if row["soft_failures"]],
+                rulebook__is_active=True,
+                severity=Severity.SOFT,
+            )
+            .filter(_explained_q())
+            .values("submission_id")
+            .annotate(n=Count("id"))
+            .values_list("submission_id", "n")
+        )
+    statuses: dict[int, RuleStatus] = {}
+    for submission_id in ids:
+        row = checks.get(submission_id)
+        if row is None:
+            statuses[submission_id] = NOT_CHECKED_STATUS
+            continue
+        done = explained.get(submission_id, 0)
+        statuses[submission_id] = RuleStatus(
+            checked=True,
+            hard_open=row["hard_failures"],
+            soft_unexplained=row["soft_failures"] - done,
+            soft_explained=done,
+        )
+    return statuses
+
+
+def review_blocker(submission_id: int) -> ApplicationError | None:
+    """Why the case of this submission version may not be approved yet, or None.
+
+    ``rules.not_checked``, ``rules.hard_failures_open`` or ``rules.soft_failures_unexplained``
+    (the messages name the counts).
+    """
+    status = submission_rule_statuses([submission_id])[submission_id]
+    if not status.checked:
+        return ApplicationError(errors.NOT_CHECKED)
+    if status.hard_open:
+        return ApplicationError(errors.HARD_FAILURES_OPEN, count=status.hard_open)
+    if status.soft_unexplained:
+        return ApplicationError(errors.SOFT_FAILURES_UNEXPLAINED, count=status.soft_unexplained)
+    return None
+
+
+@dataclass(frozen=True)
+class FailureView:
+    rule_id: str
+    severity: str
+    level: str
+    member_index: int | None
+    message: str  # in the current language
+    fields: list[str]
+    title: str  # the rule's title in the current language ("" when the rule is gone)
+    explanation: str | None
+    explained_by: str | None  # display name
+    explained_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IndicatorReason:
+    rule_id: str
+    member_index: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    indicator: str
+    label: str
+    status: str  # assured | not_assured | not_applicable
+    reasons: list[IndicatorReason]
+
+
+def _language() -> str:
+    return get_language() or "zh-hans"
+
+
+def _display_name(user: Any) -> str:
+    if user is None:
+        return ""
+    full = getattr(user, "get_full_name", lambda: "")()
+    return full or user.get_username()
+
+
+def _active_check(submission: Submission) -> SubmissionCheck | None:
+    return (
+        SubmissionCheck.objects.filter(submission=submission, rulebook__is_active=True)
+        .select_related("rulebook")
+        .first()
+    )
+
+
+def explanations_of(root_instance_ids: Iterable[str]) -> dict[tuple[str, str, int | None], Any]:
+    """Explanations by (root_instance_id, rule_id, member_index)."""
+    return {
+        (e.root_instance_id, e.rule_id, e.member_index): e
+        for e in Explanation.objects.filter(
+            root_instance_id__in=list(root_instance_ids)
+        ).select_related("explained_by")
+    }
+
+
+def submission_failures(*, actor: Any, submission_id: int) -> list[FailureView]:
+    """The failed rules of a submission version under the active rule book, hard first.
+
+    Scope as for reading the submission (``core.not_found`` outside it); each soft failure
+    carries its explanation (from any version of the same case).
+    """
+    submission = access_submission(actor=actor, submission_id=submission_id)
+    check = _active_check(submission)
+    if check is None:
+        return []
+    language = _language()
+    book = compiled_rulebook(check.rulebook, campaign=submission.campaign)
+    titles = {rule.id: rule.title.get(language) for rule in book.rules}
+    notes = explanations_of([submission.root_instance_id])
+    failures = RuleFailure.objects.filter(submission=submission, rulebook=check.rulebook).order_by(
+        "severity", "id"
+    )
+    views = []
+    for failure in failures:
+        note = notes.get((submission.root_instance_id, failure.rule_id, failure.member_index))
+        if failure.severity != Severity.SOFT:
+            note = None
+        views.append(
+            FailureView(
+                rule_id=failure.rule_id,
+                severity=failure.severity,
+                level=failure.level,
+                member_index=failure.member_index,
+                message=failure.message_en if language.startswith("en") else failure.message_zh,
+                fields=list(failure.fields),
+                title=titles.get(failure.rule_id, ""),
+                explanation=note.text if note else None,
+                explained_by=_display_name(note.explained_by) if note else None,
+                explained_at=note.explained_at if note else None,
+            )
+        )
+    return views
+
+
+def submission_indicators(*, actor: Any, submission_id: int) -> list[IndicatorView]:
+    """The household's exit test (两不愁三保障, safe water, income), each "not assured" with reasons.
+
+    Empty until the submission is checked, and for a village questionnaire.
+    """
+    submission = access_submission(actor=actor, submission_id=submission_id)
+    check = _active_check(submission)
+    if check is None or not check.indicators:
+        return []
+    language = _language()
+    book = compiled_rulebook(check.rulebook, campaign=submission.campaign)
+    messages = {
+        (f.rule_id, f.member_index): (f.message_en if language.startswith("en") else f.message_zh)
+        for f in RuleFailure.objects.filter(submission=submission, rulebook=check.rulebook)
+    }
+    views = []
+    for indicator in book.indicators:
+        found = check.indicators.get(indicator.id)
+        if found is None:
+            continue
+        views.append(
+            IndicatorView(
+                indicator=indicator.id,
+                label=indicator.label.get(language),
+                status=found["status"],
+                reasons=[
+                    IndicatorReason(rule_id, index, messages.get((rule_id, index), ""))
+                    for rule_id, index in found.get("reasons", [])
+                ],
+            )
+        )
+    return views

@@ -7,23 +7,36 @@ writes, and records the audit event last in the same transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from povcensus.accounts.roles import Perm
 from povcensus.accounts.scope import scope_of
+from povcensus.assignment.selectors import teams_of
 from povcensus.audit.services import audit_record
 from povcensus.campaign.models import Campaign, CampaignStatus
+from povcensus.collection.models import Submission, SubmissionMember
+from povcensus.collection.selectors import access_submission
 from povcensus.core.errors import PERMISSION_DENIED, ApplicationError
+from povcensus.questionnaires.models import FormKind
 from povcensus.rules import errors
 from povcensus.rules.builtin import builtin_sources
-from povcensus.rules.models import RuleBookVersion
-from povcensus.rules.rulebook import RuleBook, load_rulebook
-from povcensus.rules.selectors import campaign_schema
+from povcensus.rules.models import (
+    Explanation,
+    RuleBookVersion,
+    RuleFailure,
+    Severity,
+    SubmissionCheck,
+)
+from povcensus.rules.record import RuleResult, census_counts_of, check_household, check_village
+from povcensus.rules.rulebook import RuleBook, Status, load_rulebook
+from povcensus.rules.selectors import campaign_context, campaign_schema, compiled_rulebook
+from povcensus.rules.storage import FailureRow, SubmissionMeta
 
 
 def _check_manage(actor: Any, campaign: Campaign) -> None:
@@ -180,3 +193,232 @@ def rulebook_install_builtin(*, actor: Any, campaign: Campaign) -> RuleBookVersi
             after={"number": version.number, "version": version.label, "builtin": True},
         )
     return version
+
+
+# ---- checking submissions ---------------------------------------------------------------
+
+
+def _members_of(submission: Submission) -> list[dict[str, Any]]:
+    return list(
+        SubmissionMember.objects.filter(submission=submission)
+        .order_by("index")
+        .values_list("data", flat=True)
+    )
+
+
+def census_counts_for(
+    *, book: RuleBook, submission: Submission, members: Sequence[dict[str, Any]]
+) -> dict[str, dict[str, int]]:
+    """The ``census_count()`` counts one household needs, over the campaign's stored census.
+
+    The population is the current version of every household questionnaire of the
+    campaign, with this submission standing for its own case (so a corrected version is
+    not counted twice).  Only households sharing a key value with this one can change its
+    counts, so only those are read: members whose field holds one of this household's
+    values (exact text; the keys ``census_count`` is used with are identifiers).
+    """
+    if not book.census_counts:
+        return {}
+    context = campaign_context(campaign=submission.campaign)
+    wanted: dict[str, set[str]] = {}
+    for node in book.census_counts.values():
+        name = node.key_field.name
+        wanted.setdefault(name, set()).update(
+            str(m[name]) for m in members if m.get(name) not in (None, "")
+        )
+    population: list[tuple[dict[str, Any], Sequence[dict[str, Any]]]] = [(submission.data, members)]
+    matches = Q(pk__in=[])
+    for name, found in wanted.items():
+        if found:
+            matches |= Q(**{f"data__{name}__in": sorted(found)})
+    others = (
+        SubmissionMember.objects.filter(
+            matches,
+            submission__campaign_id=submission.campaign_id,
+            submission__is_current=True,
+            submission__kind=FormKind.HOUSEHOLD,
+        )
+        .exclude(submission__root_instance_id=submission.root_instance_id)
+        .values_list("submission_id", flat=True)
+        .distinct()
+    )
+    other_ids = list(others)
+    if other_ids:
+        rows: dict[int, list[dict[str, Any]]] = {}
+        for sid, data in (
+            SubmissionMember.objects.filter(submission_id__in=other_ids)
+            .order_by("submission_id", "index")
+            .values_list("submission_id", "data")
+        ):
+            rows.setdefault(sid, []).append(data)
+        for sid, data in Submission.objects.filter(pk__in=other_ids).values_list("pk", "data"):
+            population.append((data, rows.get(sid, [])))
+    return census_counts_of(book, population, context=context)
+
+
+def active_rulebook_for(campaign: Campaign) -> RuleBookVersion:
+    """The campaign's active version; the built-in book is installed when none is stored."""
+    version = RuleBookVersion.objects.filter(campaign=campaign, is_active=True).first()
+    if version is None:
+        version = rulebook_install_builtin(actor=None, campaign=campaign)
+    return version
+
+
+def failure_row(
+    meta: SubmissionMeta, rulebook_id: int, campaign_id: int, result: RuleResult
+) -> FailureRow:
+    return (
+        meta.submission_id,
+        rulebook_id,
+        campaign_id,
+        result.rule_id,
+        result.severity.value,
+        result.level,
+        result.member_index,
+        result.message_zh,
+        result.message_en,
+        json.dumps(list(result.fields)),
+        meta.area_code,
+        meta.team_id,
+        meta.enumerator_id,
+    )
+
+
+@transaction.atomic
+def submission_check(*, submission_id: int) -> SubmissionCheck:
+    """Check one submission version with the per-record engine and store the results.
+
+    Uses the campaign's active rule book (the built-in one is installed when none is
+    stored), the campaign's context values, and for ``census_count()`` the campaign's
+    stored census (:func:`census_counts_for`).  Idempotent: the results of this version
+    under this book are replaced.  Derived data, not audited (the submission is).
+    """
+    submission = Submission.objects.select_related("campaign").get(pk=submission_id)
+    campaign = submission.campaign
+    version = active_rulebook_for(campaign)
+    book = compiled_rulebook(version, campaign=campaign)
+    context = campaign_context(campaign=campaign)
+    indicators: dict[str, Any] = {}
+    if submission.kind == FormKind.VILLAGE:
+        results = check_village(book, submission.data, context=context)
+    else:
+        members = _members_of(submission)
+        counts = census_counts_for(book=book, submission=submission, members=members)
+        checked = check_household(
+            book, submission.data, members, context=context, census_counts=counts
+        )
+        results = list(checked.results)
+        indicators = checked.as_dict()["indicators"]
+    failed = [r for r in results if r.status == Status.FAILED]
+    meta = SubmissionMeta(
+        submission.pk, submission.area_code, submission.team_id, submission.submitted_by_id
+    )
+    SubmissionCheck.objects.filter(submission=submission, rulebook=version).delete()
+    RuleFailure.objects.filter(submission=submission, rulebook=version).delete()
+    check = SubmissionCheck.objects.create(
+        submission=submission,
+        rulebook=version,
+        campaign=campaign,
+        checked_at=timezone.now(),
+        hard_failures=sum(1 for r in failed if r.severity == Severity.HARD),
+        soft_failures=sum(1 for r in failed if r.severity == Severity.SOFT),
+        indicators=indicators,
+    )
+    RuleFailure.objects.bulk_create(
+        RuleFailure(
+            submission_id=meta.submission_id,
+            rulebook=version,
+            campaign=campaign,
+            rule_id=r.rule_id,
+            severity=r.severity.value,
+            level=r.level,
+            member_index=r.member_index,
+            message_zh=r.message_zh,
+            message_en=r.message_en,
+            fields=list(r.fields),
+            area_code=meta.area_code,
+            team_id=meta.team_id,
+            enumerator_id=meta.enumerator_id,
+        )
+        for r in failed
+    )
+    return check
+
+
+# ---- explanations of soft failures --------------------------------------------------------
+
+
+def _may_explain(actor: Any, submission: Submission) -> bool:
+    """The enumerators and supervisor of the submission's team, or a reviewer above them."""
+    scope = scope_of(actor)
+    if submission.team_id is not None and (
+        teams_of(actor=actor, campaign_id=submission.campaign_id)
+        .filter(pk=submission.team_id)
+        .exists()
+    ):
+        return True
+    return scope.allows(Perm.REVIEW_SUPERVISOR, submission.area_code) or scope.allows(
+        Perm.REVIEW_TOWNSHIP, submission.area_code
+    )
+
+
+@transaction.atomic
+def explanation_record(
+    *, actor: Any, submission_id: int, rule_id: str, member_index: int | None, text: str
+) -> Explanation:
+    """Record (or replace) the explanation of a soft failure of a submission's case.
+
+    Allowed to an enumerator or the supervisor of the submission's team, or a reviewer
+    (supervisor, office) over its village; ``core.not_found`` outside the actor's scope.
+    The failure must be a soft one of this version under the active rule book
+    (``rules.not_soft_failure``); the text must not be blank (``rules.explanation_empty``).
+    The explanation is kept by case, rule and member, so it carries over to later versions.
+    Records ``rules.explanation_recorded``.
+    """
+    submission = access_submission(actor=actor, submission_id=submission_id)
+    if not _may_explain(actor, submission):
+        raise ApplicationError(PERMISSION_DENIED)
+    text = (text or "").strip()
+    if not text or len(text) > 500:
+        raise ApplicationError(errors.EXPLANATION_EMPTY)
+    failing = RuleFailure.objects.filter(
+        submission=submission,
+        rulebook__is_active=True,
+        rule_id=rule_id,
+        member_index=member_index,
+        severity=Severity.SOFT,
+    ).exists()
+    if not failing:
+        raise ApplicationError(errors.NOT_SOFT_FAILURE, rule_id=rule_id)
+    existing = (
+        Explanation.objects.select_for_update()
+        .filter(
+            root_instance_id=submission.root_instance_id,
+            rule_id=rule_id,
+            member_index=member_index,
+        )
+        .first()
+    )
+    before = {"text": existing.text} if existing is not None else None
+    if existing is None:
+        existing = Explanation(
+            campaign_id=submission.campaign_id,
+            root_instance_id=submission.root_instance_id,
+            rule_id=rule_id,
+            member_index=member_index,
+            area_code=submission.area_code,
+        )
+    existing.text = text
+    existing.explained_by = actor
+    existing.explained_at = timezone.now()
+    existing.save()
+    audit_record(
+        actor=actor,
+        action="rules.explanation_recorded",
+        object_type="submission",
+        object_id=submission.instance_id,
+        area_code=submission.area_code,
+        before=before,
+        after={"rule_id": rule_id, "member_index": member_index, "text": text},
+    )
+    return existing
