@@ -50,7 +50,10 @@ class LevelRule:
 
 RULES = {
     codes.Level.TOWNSHIP: LevelRule(
-        AcceptanceLevel.TOWNSHIP, Perm.REVIEW_TOWNSHIP, codes.Level.TOWNSHIP, CaseState.TOWNSHIP_CHECKED
+        AcceptanceLevel.TOWNSHIP,
+        Perm.REVIEW_TOWNSHIP,
+        codes.Level.TOWNSHIP,
+        CaseState.TOWNSHIP_CHECKED,
     ),
     codes.Level.COUNTY: LevelRule(
         AcceptanceLevel.COUNTY, Perm.REVIEW_COUNTY, codes.Level.COUNTY, CaseState.COUNTY_ACCEPTED
@@ -201,9 +204,7 @@ def _open_items(
     for unit in units.select_related("household", "village")[:OPEN_ITEMS_SHOWN]:
         label = unit.household.number if unit.household_id else unit.village.name
         found.append(
-            report.OpenItem(
-                "尚未报送", f"{unit.village.name}（{unit.village_id}）", str(label)
-            )
+            report.OpenItem("尚未报送", f"{unit.village.name}（{unit.village_id}）", str(label))
         )
     return found[:OPEN_ITEMS_SHOWN]
 
@@ -304,29 +305,21 @@ def _acceptance_row(item: AreaAcceptance) -> report.Acceptance:
 def _rule_figures(campaign: Campaign, area_code: str) -> tuple[int, int, list[report.RuleRate]]:
     """(checked cases, cases without open hard failure, pass rate of every failed rule)."""
     from povcensus.rules.models import RuleFailure, SubmissionCheck
-    from povcensus.rules.selectors import rulebook_active
 
-    active = rulebook_active(campaign=campaign)
     current = Case.objects.filter(
         _range_q("area_code", area_code), campaign=campaign, current_submission__isnull=False
     ).values("current_submission_id")
-    checks = SubmissionCheck.objects.filter(
-        submission_id__in=current, rulebook_id=active.pk if active else None
-    )
+    checks = SubmissionCheck.objects.filter(submission_id__in=current, rulebook__is_active=True)
     checked = checks.count()
     clean = checks.filter(hard_failures=0).count()
     failures = (
-        RuleFailure.objects.filter(
-            submission_id__in=current, rulebook_id=active.pk if active else None
-        )
+        RuleFailure.objects.filter(submission_id__in=current, rulebook__is_active=True)
         .values("rule_id", "severity")
         .annotate(cases=Count("submission_id", distinct=True))
         .order_by("rule_id")
     )
     messages = dict(
-        RuleFailure.objects.filter(
-            submission_id__in=current, rulebook_id=active.pk if active else None
-        )
+        RuleFailure.objects.filter(submission_id__in=current, rulebook__is_active=True)
         .order_by("rule_id", "pk")
         .values_list("rule_id", "message_zh")
     )
@@ -343,9 +336,7 @@ def _rule_figures(campaign: Campaign, area_code: str) -> tuple[int, int, list[re
     return checked, clean, rates
 
 
-def area_report(
-    *, actor: Any, campaign: Campaign, area_code: str, kind: str
-) -> report.ReportData:
+def area_report(*, actor: Any, campaign: Campaign, area_code: str, kind: str) -> report.ReportData:
     """The acceptance report's figures for the area (no personal data but household numbers).
 
     Same scope as :func:`area_readiness`.  The download is audited

@@ -14,10 +14,10 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from povcensus.collection.models import Submission, SubmissionAttachment
+from povcensus.collection.models import Submission, SubmissionAttachment, SubmissionSource
 from povcensus.questionnaires.xform_schema import FormSchema, extract_schema
 from povcensus.review import report
-from povcensus.review.models import Case, CaseComment, CaseEvent
+from povcensus.review.models import Case, CaseComment
 
 _SCHEMAS: dict[int, FormSchema] = {}
 
@@ -244,26 +244,58 @@ def _village_points(case: Case, submission: Submission, limit: int = 200) -> lis
 
 
 @dataclass
+class DiffRow:
+    field: str
+    label: str
+    member_index: int | None
+    old: str
+    new: str
+
+
+@dataclass
 class HistoryStep:
-    event: CaseEvent
-    comments: list[CaseComment]
-    diff: list[Any]  # field changes of a correction or a resubmission
+    entry: Any  # selectors.HistoryEntry
+    diff: list[
+        DiffRow
+    ]  # the field changes of the version this step brought (resubmission, correction)
+    version: Any = None  # selectors.VersionDiff of that version
+    source_label: str = ""  # where that version came from (device, browser, correction)
 
 
-def case_history(*, case: Case) -> list[HistoryStep]:
-    """The case's events, oldest first, each with its comments and (for new versions) the diff."""
+def case_history(*, actor: Any, case: Case) -> list[HistoryStep]:
+    """The case's steps, oldest first, each with its comments and the diff of a new version."""
+    from povcensus.review.selectors import case_history as history_of
     from povcensus.review.selectors import version_diff
 
-    events = list(case.events.select_related("actor", "submission").order_by("at", "pk"))
-    comments: dict[int, list[CaseComment]] = {}
-    for comment in case.comments.select_related("author").order_by("at", "pk"):
-        comments.setdefault(comment.event_id or 0, []).append(comment)
+    versions = {v.version_number: v for v in version_diff(actor=actor, case_id=case.pk)}
+    labels: dict[str, str] = {}
+    if case.current_submission is not None:
+        schema = form_schema(case.current_submission)
+        language = _language_key(schema)
+        labels = {f.name: f.label(language) for f in schema.fields}
+    shown: set[int] = set()
     steps = []
-    for event in events:
-        diff: list[Any] = []
-        if event.submission_id and event.submission and event.submission.previous_id:
-            diff = version_diff(
-                older_id=event.submission.previous_id, newer_id=event.submission_id
-            )
-        steps.append(HistoryStep(event=event, comments=comments.get(event.pk, []), diff=diff))
+    for entry in history_of(actor=actor, case_id=case.pk):
+        number = entry.version_number
+        version = versions.get(number) if number else None
+        diff: list[DiffRow] = []
+        if version is not None and number not in shown and entry.action in ("submit", "correct"):
+            shown.add(number)
+            diff = [
+                DiffRow(
+                    field=c.field,
+                    label=labels.get(c.field, c.field),
+                    member_index=c.member_index,
+                    old=c.old or "",
+                    new=c.new or "",
+                )
+                for c in version.changes
+            ]
+        source = ""
+        if version is not None:
+            try:
+                source = str(SubmissionSource(version.source).label)
+            except ValueError:
+                source = version.source
+        steps.append(HistoryStep(entry=entry, diff=diff, version=version, source_label=source))
     return steps

@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 
 from povcensus.accounts.roles import Perm
 from povcensus.accounts.scope import scope_of
-from povcensus.core.errors import NOT_FOUND, ApplicationError
 from povcensus.review.models import Case, CaseComment
 from povcensus.review.transitions import TRANSITIONS, Action, CaseState, Transition
 from povcensus.team.models import Team, TeamMember
@@ -44,13 +43,11 @@ LEVELS: tuple[Level, ...] = (
     Level(Perm.REVIEW_SUPERVISOR, CaseState.SUBMITTED, Action.APPROVE, _("调查指导员复审")),
     Level(Perm.REVIEW_TOWNSHIP, CaseState.SUPERVISOR_APPROVED, Action.CHECK, _("乡镇审核")),
     Level(Perm.REVIEW_COUNTY, CaseState.TOWNSHIP_CHECKED, Action.ACCEPT_COUNTY, _("县级验收")),
-    Level(
-        Perm.REVIEW_PROVINCE, CaseState.COUNTY_ACCEPTED, Action.ACCEPT_PROVINCE, _("省级验收")
-    ),
+    Level(Perm.REVIEW_PROVINCE, CaseState.COUNTY_ACCEPTED, Action.ACCEPT_PROVINCE, _("省级验收")),
 )
 LEVEL_BY_KEY = {level.perm.value: level for level in LEVELS}
 # Each level's forward transition must be a row of the one table.
-assert all((lv.state, lv.action) in TRANSITIONS for lv in LEVELS)  # noqa: S101
+assert all((lv.state, lv.action) in TRANSITIONS for lv in LEVELS)
 
 WAITING_CHOICES: tuple[tuple[str, Promise], ...] = (
     ("1", _("超过 1 天")),
@@ -78,36 +75,35 @@ def level_q(actor: Any, perm: Perm) -> Q:
     scope = scope_of(actor)
     if not scope.has_perm(perm):
         return Q(pk__in=[])
+    where = scope.q(perm, "area_code")
     if perm == Perm.REVIEW_INITIAL:
-        return Q(team_id__in=_team_ids_of_member(actor))
+        return where & Q(team_id__in=_team_ids_of_member(actor))
     if perm == Perm.REVIEW_SUPERVISOR:
-        return scope.q(perm, "area_code") & Q(team_id__in=_team_ids_supervised(actor))
-    return scope.q(perm, "area_code")
+        return where & Q(team_id__in=_team_ids_supervised(actor))
+    return where
 
 
 def actor_may(actor: Any, perm: Perm, case: Case) -> bool:
-    """Whether ``actor`` holds ``perm`` over ``case`` (its area, and its team where it counts)."""
+    """Whether ``actor`` holds ``perm`` over ``case`` (its area, and its team where it counts).
+
+    The same answer as the guard of ``services.case_transition``; pages use it to show only
+    the actions the service would accept.
+    """
     scope = scope_of(actor)
-    if perm == Perm.REVIEW_INITIAL:
-        return scope.has_perm(perm) and TeamMember.objects.filter(
-            user=actor, team_id=case.team_id
-        ).exists()
     if not scope.allows(perm, case.area_code):
         return False
+    if perm == Perm.REVIEW_INITIAL:
+        return TeamMember.objects.filter(user=actor, team_id=case.team_id).exists()
     if perm == Perm.REVIEW_SUPERVISOR:
         return Team.objects.filter(pk=case.team_id, supervisor=actor).exists()
     return True
 
 
 def visible_q(actor: Any) -> Q:
-    """Cases ``actor`` may open: those of any of their levels, in any state."""
-    combined = Q(pk__in=[])
-    for level in LEVELS:
-        combined |= level_q(actor, level.perm)
-    scope = scope_of(actor)
-    if scope.has_perm(Perm.SUBMISSION_VIEW):  # offices see their area's cases read-only
-        combined |= scope.q(Perm.SUBMISSION_VIEW, "area_code")
-    return combined
+    """Cases ``actor`` may open (``selectors.case_scope_q``): any state."""
+    from povcensus.review.selectors import case_scope_q
+
+    return case_scope_q(actor)
 
 
 def levels_of(actor: Any) -> list[Level]:
@@ -138,19 +134,13 @@ class QueueFilters:
         return {k: v for k, v in values.items() if v}
 
 
-def _rule_check_subqueries(campaign_id: int) -> tuple[Any, Any]:
-    """(checks of the case's current submission under the active rule book, their failures)."""
+def _rule_checks() -> QuerySet[Any]:
+    """The check of the case's current submission under the active rule book (a subquery)."""
     from povcensus.rules.models import SubmissionCheck
-    from povcensus.rules.selectors import rulebook_active
 
-    from povcensus.campaign.models import Campaign
-
-    active = rulebook_active(campaign=Campaign(pk=campaign_id))
-    checks = SubmissionCheck.objects.filter(
-        submission_id=OuterRef("current_submission_id"),
-        rulebook_id=active.pk if active is not None else None,
+    return SubmissionCheck.objects.filter(
+        submission_id=OuterRef("current_submission_id"), rulebook__is_active=True
     )
-    return checks, active
 
 
 def review_queue(
@@ -180,7 +170,7 @@ def review_queue(
             Exists(CaseComment.objects.filter(case_id=OuterRef("pk"), resolved_at__isnull=True))
         )
     if filters.failures:
-        checks, _active = _rule_check_subqueries(campaign_id)
+        checks = _rule_checks()
         if filters.failures == "hard":
             cases = cases.filter(Exists(checks.filter(hard_failures__gt=0)))
         elif filters.failures == "soft":
@@ -212,7 +202,10 @@ def queue_rows(cases: list[Case]) -> list[dict[str, Any]]:
                 "case": case,
                 "status": status,
                 "clean": bool(
-                    status and status.checked and not status.hard_open and not status.soft_unexplained
+                    status
+                    and status.checked
+                    and not status.hard_open
+                    and not status.soft_unexplained
                 ),
                 "comments": open_comments.get(case.pk, 0),
                 "waiting": now - case.waiting_since,
@@ -247,25 +240,6 @@ def level_counts(*, actor: Any, campaign_id: int, levels: list[Level]) -> dict[s
         ).count()
         for level in levels
     }
-
-
-def access_case(*, actor: Any, case_id: int) -> Case:
-    """The case if ``actor`` may open it, else ``core.not_found`` (missing or out of scope)."""
-    case = (
-        Case.objects.filter(visible_q(actor), pk=case_id)
-        .select_related(
-            "assignment__household",
-            "assignment__village",
-            "team",
-            "collected_by",
-            "current_submission",
-            "campaign",
-        )
-        .first()
-    )
-    if case is None:
-        raise ApplicationError(NOT_FOUND)
-    return case
 
 
 def case_neighbours(

@@ -27,6 +27,7 @@ from povcensus.campaign.selectors import campaign_current
 from povcensus.core.errors import INVALID_INPUT, NOT_FOUND, PERMISSION_DENIED, ApplicationError
 from povcensus.review import acceptance, casefile, queues
 from povcensus.review.models import STATE_LABELS, Case
+from povcensus.review.selectors import access_case
 from povcensus.review.transitions import ORDER, Action, CaseState
 
 PAGE_SIZE = 50
@@ -144,10 +145,17 @@ def bulk_approve_view(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.warning(request, _("请先勾选要通过的案例。"))
         return redirect(back)
-    done = cases_bulk_approve(actor=request.user, case_ids=ids)
-    messages.success(
-        request, _("已批量通过 %(n)s 个案例。") % {"n": len(done) if hasattr(done, "__len__") else done}
-    )
+    result = cases_bulk_approve(actor=request.user, case_ids=ids)
+    messages.success(request, _("已批量通过 %(n)s 个案例。") % {"n": len(result.approved)})
+    if result.skipped:
+        messages.warning(
+            request,
+            _("%(n)s 个案例未通过：%(reasons)s")
+            % {
+                "n": len(result.skipped),
+                "reasons": "；".join(sorted(set(result.skipped.values()))),
+            },
+        )
     return redirect(back)
 
 
@@ -192,7 +200,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "case": case,
         "state_label": STATE_LABELS[CaseState(case.state)],
         "file": casefile.case_file(case=case, comments=open_comments),
-        "history": casefile.case_history(case=case),
+        "history": casefile.case_history(actor=request.user, case=case),
         "failures": failures,
         "hard": [f for f in failures if f.severity == "hard"],
         "soft": [f for f in failures if f.severity == "soft"],
@@ -212,7 +220,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 @login_required
 def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = queues.access_case(actor=request.user, case_id=case_id)
+    case = access_case(actor=request.user, case_id=case_id)
     return render(request, "review/case.html", _case_context(request, case))
 
 
@@ -254,7 +262,7 @@ def _comments(request: HttpRequest) -> list[dict[str, Any]]:
 def case_act_view(request: HttpRequest, case_id: int) -> HttpResponse:
     from povcensus.review.services import case_transition
 
-    case = queues.access_case(actor=request.user, case_id=case_id)
+    case = access_case(actor=request.user, case_id=case_id)
     action = request.POST.get("action", "")
     version = _int(request.POST.get("version"))
     if action not in {a.value for a in Action} or version is None:
@@ -278,7 +286,7 @@ def case_act_view(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_correct_view(request: HttpRequest, case_id: int) -> HttpResponse:
     from povcensus.review.services import case_correct
 
-    case = queues.access_case(actor=request.user, case_id=case_id)
+    case = access_case(actor=request.user, case_id=case_id)
     version = _int(request.POST.get("version"))
     name = (request.POST.get("field") or "").strip()
     if version is None or not name:
@@ -318,9 +326,7 @@ def area_view(request: HttpRequest, area_code: str) -> HttpResponse:
     readiness = acceptance.area_readiness(
         actor=request.user, campaign=campaign, area_code=area_code
     )
-    return render(
-        request, "review/area.html", {"campaign": campaign, "readiness": readiness}
-    )
+    return render(request, "review/area.html", {"campaign": campaign, "readiness": readiness})
 
 
 @login_required
@@ -349,7 +355,5 @@ def area_report_view(request: HttpRequest, area_code: str, kind: str) -> HttpRes
         content = report.report_pdf(data)
         content_type = "application/pdf"
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''acceptance-{area_code}.{kind}"
-    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''acceptance-{area_code}.{kind}"
     return response
