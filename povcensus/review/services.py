@@ -341,7 +341,7 @@ def case_transition(
         reason=reason,
         submission_id=case.current_submission_id,
         version_number=(
-            case.current_submission.version_number if case.current_submission_id else None
+            case.current_submission.version_number if case.current_submission is not None else None
         ),
     )
     to_enumerator = target == CaseState.IN_PROGRESS

@@ -198,6 +198,7 @@ def test_bulk_approval_passes_clean_cases_and_skips_the_rest(
         follow=True,
     )
     assert response.status_code == 200
+    print(response.content.decode()[response.content.decode().find('id="messages"'):][:1500])
     states = dict(Case.objects.filter(pk__in=[c.pk for c in [*clean, dirty]]).values_list("pk", "state"))
     assert [states[c.pk] for c in clean] == ["supervisor_approved", "supervisor_approved"]
     assert states[dirty.pk] == "submitted"
