@@ -25,10 +25,15 @@ ATTACHMENTS = [
 def clean_household_xml(
     number: str, *, instance_id: str, deprecated_id: str = "", wage: str = "36000"
 ) -> bytes:
-    """The household form of ``number`` that passes every hard and soft rule."""
+    """The household form of ``number`` that passes every hard and soft rule.
+
+    Each household gets its own member ID numbers (the sequence digits come from the
+    household number; birth date and sex digit are kept), so that several households
+    together break no cross-household rule.
+    """
     xml = household_xml(hh=number, instance_id=instance_id, deprecated_id=deprecated_id, wage=wage)
     for member in MEMBERS:
-        first17 = member["id"][:17]
+        first17 = member["id"][:14] + number[-2:] + member["id"][16]
         xml = xml.replace(member["id"], first17 + check_char(first17))
     return xml.replace("<m_health>1</m_health>", "<m_health>2</m_health>", 1).encode()
 
@@ -48,7 +53,9 @@ def submit_clean(number: str, *, clean: bool = True, deprecated_id: str = "") ->
     if clean:
         xml = clean_household_xml(number, instance_id=instance_id, deprecated_id=deprecated_id)
     else:  # the collection tests' payload: three ID numbers with wrong check digits
-        xml = household_xml(hh=number, instance_id=instance_id, deprecated_id=deprecated_id).encode()
+        xml = household_xml(
+            hh=number, instance_id=instance_id, deprecated_id=deprecated_id
+        ).encode()
     submission_receive(actor=enumerator_of(number), xml=xml, files=list(ATTACHMENTS))
     return Case.objects.select_related("team__supervisor", "current_submission").get(
         assignment__household__number=number

@@ -95,7 +95,10 @@ def test_case_view_shows_answers_register_rules_photos_gps_and_actions(
     assert 'id="q-a_phone"' in html  # answers with the register column
     assert "没有未通过的规则" in html
     assert 'class="gps-sketch"' in html
-    assert f"/collect/submissions/{case.current_submission_id}/attachments/hukou-1694226001.jpg" in html
+    assert (
+        f"/collect/submissions/{case.current_submission_id}/attachments/hukou-1694226001.jpg"
+        in html
+    )
     assert 'id="action-approve"' in html
     assert 'id="open-return"' in html
     assert "<kbd>j</kbd>" in html
@@ -166,9 +169,7 @@ def test_return_without_reason_is_refused(case: Case, client_for: Any) -> None:
     assert b"review.reason_required" in response.content
 
 
-def test_second_reviewer_on_a_stale_version_gets_the_conflict(
-    case: Case, client_for: Any
-) -> None:
+def test_second_reviewer_on_a_stale_version_gets_the_conflict(case: Case, client_for: Any) -> None:
     """Two approvals of the same version: the second is a 409 shown in the message area."""
     client = client_for(case.team.supervisor.username)
     stale = Case.objects.get(pk=case.pk)
@@ -198,8 +199,9 @@ def test_bulk_approval_passes_clean_cases_and_skips_the_rest(
         follow=True,
     )
     assert response.status_code == 200
-    print(response.content.decode()[response.content.decode().find('id="messages"'):][:1500])
-    states = dict(Case.objects.filter(pk__in=[c.pk for c in [*clean, dirty]]).values_list("pk", "state"))
+    states = dict(
+        Case.objects.filter(pk__in=[c.pk for c in [*clean, dirty]]).values_list("pk", "state")
+    )
     assert [states[c.pk] for c in clean] == ["supervisor_approved", "supervisor_approved"]
     assert states[dirty.pk] == "submitted"
     html = response.content.decode()
