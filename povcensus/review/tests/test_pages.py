@@ -45,7 +45,7 @@ def test_supervisor_queue_shows_the_submitted_case_and_counts(case: Case, client
     assert page.status_code == 200
     html = page.content.decode()
     assert f'data-case="{case.pk}"' in html
-    assert 'name="case" value="%s"' % case.pk in html  # clean: offered for bulk approval
+    assert f'name="case" value="{case.pk}"' in html  # clean: offered for bulk approval
     assert 'data-state="submitted">' in html
 
 
