@@ -115,8 +115,8 @@ def _range_q(field_name: str, area_code: str) -> Q:
 def _visible_area(actor: Any, campaign: Campaign, area_code: str) -> tuple[Area, LevelRule]:
     rule = _rule_for(area_code)
     scope = scope_of(actor)
-    inside_campaign = codes.is_within(area_code, campaign.area_code) or codes.is_within(
-        campaign.area_code, area_code
+    inside_campaign = codes.is_within(area_code, campaign.area_id) or codes.is_within(
+        campaign.area_id, area_code
     )
     area = Area.objects.filter(code=area_code).first()
     if area is None or not inside_campaign or not scope.allows(rule.perm, area_code):
@@ -224,18 +224,16 @@ def acceptance_areas(*, actor: Any, campaign: Campaign) -> list[Readiness]:
     """The townships and counties of ``campaign`` that ``actor`` may accept, with their state."""
     scope = scope_of(actor)
     found: list[Readiness] = []
-    campaign_level = codes.level_of(campaign.area_code)
+    campaign_level = codes.level_of(campaign.area_id)
     for geo_level in (codes.Level.COUNTY, codes.Level.TOWNSHIP):
         rule = RULES[geo_level]
         if not scope.has_perm(rule.perm):
             continue
         if campaign_level > geo_level:  # the campaign sits below: its own ancestor
-            candidates = Area.objects.filter(
-                code=codes.ancestor_code(campaign.area_code, geo_level)
-            )
+            candidates = Area.objects.filter(code=codes.ancestor_code(campaign.area_id, geo_level))
         else:
             candidates = Area.objects.filter(
-                _range_q("code", campaign.area_code), level=int(geo_level), is_current=True
+                _range_q("code", campaign.area_id), level=int(geo_level), is_current=True
             )
         for area in candidates.order_by("code"):
             if scope.allows(rule.perm, area.code):
