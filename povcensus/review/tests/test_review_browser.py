@@ -39,8 +39,11 @@ def _post(username: str, xml: bytes) -> None:
 
 
 def test_case_goes_from_collection_through_return_and_correction_to_province_acceptance(
-    demo_world: Any, live_server: Any
+    demo_world: Any, live_server: Any, monkeypatch: Any
 ) -> None:
+    # Playwright's sync API keeps an event loop in this thread; the test's own database
+    # reads between browser steps are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     from povcensus.devtools.demo import DEMO_PASSWORD
