@@ -11,16 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Value
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
+from povcensus.accounts.models import User
 from povcensus.accounts.roles import Perm
 from povcensus.accounts.scope import scope_of
+from povcensus.assignment.selectors import teams_of
 from povcensus.campaign.models import Campaign
 from povcensus.collection.models import Submission
 from povcensus.collection.selectors import access_submission
 from povcensus.core.errors import NOT_FOUND, ApplicationError
+from povcensus.core.models import Job
+from povcensus.geography.models import Area
 from povcensus.questionnaires.models import FormKind
 from povcensus.questionnaires.selectors import live_version
 from povcensus.questionnaires.xform_schema import extract_schema
@@ -34,9 +39,12 @@ from povcensus.rules.models import (
     Severity,
     SubmissionCheck,
 )
+from povcensus.rules.reports import enumerator_rates
 from povcensus.rules.rulebook import RuleBook, load_rulebook
 from povcensus.rules.schema import Schema, schema_from_forms
+from povcensus.team.models import Team
 
+CENSUS_JOB_KIND = "rules.census_check"
 _COMPILED: dict[tuple[str, str], RuleBook] = {}
 _SCHEMAS: dict[str, Schema] = {}
 
@@ -237,8 +245,7 @@ def _language() -> str:
 def _display_name(user: Any) -> str:
     if user is None:
         return ""
-    full = getattr(user, "get_full_name", lambda: "")()
-    return full or user.get_username()
+    return str(user.display_name)
 
 
 def _active_check(submission: Submission) -> SubmissionCheck | None:
@@ -257,6 +264,21 @@ def explanations_of(root_instance_ids: Iterable[str]) -> dict[tuple[str, str, in
             root_instance_id__in=list(root_instance_ids)
         ).select_related("explained_by")
     }
+
+
+def may_explain(*, actor: Any, submission: Submission) -> bool:
+    """The enumerators and supervisor of the submission's team, or a reviewer above them."""
+    scope = scope_of(actor)
+    if (
+        submission.team_id is not None
+        and teams_of(actor=actor, campaign_id=submission.campaign_id)
+        .filter(pk=submission.team_id)
+        .exists()
+    ):
+        return True
+    return scope.allows(Perm.REVIEW_SUPERVISOR, submission.area_code) or scope.allows(
+        Perm.REVIEW_TOWNSHIP, submission.area_code
+    )
 
 
 def submission_failures(*, actor: Any, submission_id: int) -> list[FailureView]:
@@ -330,3 +352,233 @@ def submission_indicators(*, actor: Any, submission_id: int) -> list[IndicatorVi
             )
         )
     return views
+
+
+# ---- whole-census runs --------------------------------------------------------------------
+
+
+def census_job_latest(*, campaign: Campaign) -> Job | None:
+    """The newest whole-census run of ``campaign`` (counts only: no personal data)."""
+    return (
+        Job.objects.filter(kind=CENSUS_JOB_KIND, params__campaign_id=campaign.pk)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def access_census_job(*, actor: Any, job_id: str) -> Job:
+    """One whole-census run, for whoever may see its campaign's area (``core.not_found``)."""
+    try:
+        job = Job.objects.filter(pk=job_id, kind=CENSUS_JOB_KIND).first()
+    except (ValueError, ValidationError):
+        job = None
+    if job is None or not scope_of(actor).overlaps(Perm.AREA_VIEW, job.area_code):
+        raise ApplicationError(NOT_FOUND)
+    return job
+
+
+# ---- exports ------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "area_code",
+    "household_number",
+    "instance_name",
+    "instance_id",
+    "version_number",
+    "team",
+    "enumerator",
+    "rule_id",
+    "severity",
+    "member_index",
+    "message",
+    "explanation",
+    "explained_by",
+    "explained_at",
+)
+
+
+def failure_export_rows(*, actor: Any, campaign: Campaign) -> Iterable[tuple[Any, ...]]:
+    """Failures of the campaign's current questionnaires, with their explanations.
+
+    Under the active rule book, where ``actor`` holds ``personal.export`` (messages name
+    people and ID numbers).  Rows follow :data:`EXPORT_COLUMNS`; streamed.
+    """
+    scope = scope_of(actor)
+    language = _language()
+    notes = {
+        (e.root_instance_id, e.rule_id, e.member_index): e
+        for e in Explanation.objects.filter(campaign=campaign)
+        .filter(scope.q(Perm.PERSONAL_EXPORT, "area_code"))
+        .select_related("explained_by")
+    }
+    rows = (
+        RuleFailure.objects.filter(
+            campaign=campaign, rulebook__is_active=True, submission__is_current=True
+        )
+        .filter(scope.q(Perm.PERSONAL_EXPORT, "area_code"))
+        .order_by("area_code", "submission_id", "severity", "id")
+        .values_list(
+            "area_code",
+            "submission__household__number",
+            "submission__instance_name",
+            "submission__root_instance_id",
+            "submission__instance_id",
+            "submission__version_number",
+            "team__code",
+            "enumerator__full_name",
+            "enumerator__username",
+            "rule_id",
+            "severity",
+            "member_index",
+            "message_zh",
+            "message_en",
+        )
+    )
+    for (
+        area,
+        number,
+        name,
+        root,
+        instance,
+        version,
+        team,
+        full_name,
+        username,
+        rule_id,
+        severity,
+        index,
+        zh,
+        en,
+    ) in rows.iterator(chunk_size=2000):
+        note = notes.get((root, rule_id, index)) if severity == Severity.SOFT else None
+        yield (
+            area,
+            number or "",
+            name,
+            instance,
+            version,
+            team or "",
+            full_name or username or "",
+            rule_id,
+            severity,
+            index,
+            en if language.startswith("en") else zh,
+            note.text if note else "",
+            note.explained_by.display_name if note else "",
+            note.explained_at if note else None,
+        )
+
+
+# ---- reports ------------------------------------------------------------------------------
+
+
+@dataclass
+class FailureReport:
+    checked: int  # current questionnaires checked under the active rule book, in scope
+    failing: int  # … with at least one failure
+    hard: int
+    soft: int
+    by_rule: list[dict[str, Any]]
+    by_village: list[dict[str, Any]]
+    by_team: list[dict[str, Any]]
+    by_enumerator: list[dict[str, Any]]
+
+
+def _grouped(checks: Any, field: str) -> dict[Any, dict[str, int]]:
+    rows = checks.values(field).annotate(
+        checked=Count("id"),
+        failing=Count("id", filter=Q(hard_failures__gt=0) | Q(soft_failures__gt=0)),
+        hard=Sum("hard_failures"),
+        soft=Sum("soft_failures"),
+    )
+    return {
+        row[field]: {
+            "checked": row["checked"],
+            "failing": row["failing"],
+            "hard": row["hard"] or 0,
+            "soft": row["soft"] or 0,
+        }
+        for row in rows
+    }
+
+
+def failure_report(*, actor: Any, campaign: Campaign) -> FailureReport:
+    """Failures of the current questionnaires under the active rule book, in aggregate.
+
+    In the areas where ``actor`` holds ``aggregate.view``: by rule, village, team and
+    enumerator (with the binomial z-score of :mod:`povcensus.rules.reports`).
+    """
+    scope = scope_of(actor)
+    language = _language()
+    checks = SubmissionCheck.objects.filter(
+        campaign=campaign, rulebook__is_active=True, submission__is_current=True
+    ).filter(scope.q(Perm.AGGREGATE_VIEW, "submission__area_code"))
+    totals = checks.aggregate(
+        checked=Count("id"),
+        failing=Count("id", filter=Q(hard_failures__gt=0) | Q(soft_failures__gt=0)),
+        hard=Sum("hard_failures"),
+        soft=Sum("soft_failures"),
+    )
+    active = rulebook_active(campaign=campaign)
+    titles: dict[str, str] = {}
+    if active is not None:
+        book = compiled_rulebook(active, campaign=campaign)
+        titles = {rule.id: rule.title.get(language) for rule in book.rules}
+    by_rule = [
+        {
+            **row,
+            "title": titles.get(row["rule_id"], ""),
+            "share": row["households"] / totals["checked"] if totals["checked"] else 0.0,
+        }
+        for row in RuleFailure.objects.filter(
+            campaign=campaign, rulebook__is_active=True, submission__is_current=True
+        )
+        .filter(scope.q(Perm.AGGREGATE_VIEW, "area_code"))
+        .values("rule_id", "severity")
+        .annotate(failures=Count("id"), households=Count("submission_id", distinct=True))
+        .order_by("-failures", "rule_id")
+    ]
+    villages = _grouped(checks, "submission__area_code")
+    names = dict(Area.objects.filter(code__in=list(villages)).values_list("code", "name"))
+    by_village = [
+        {"code": code, "name": names.get(code, ""), **counts}
+        for code, counts in sorted(villages.items(), key=lambda item: item[0] or "")
+    ]
+    teams = _grouped(checks, "submission__team_id")
+    team_names = {
+        t.pk: t.code + (f" {t.name}" if t.name else "")
+        for t in Team.objects.filter(pk__in=[k for k in teams if k is not None])
+    }
+    by_team = [
+        {"team": team_names.get(key, "—") if key is not None else "—", **counts}
+        for key, counts in sorted(teams.items(), key=lambda item: team_names.get(item[0], ""))
+    ]
+    people = _grouped(checks, "submission__submitted_by_id")
+    users = {u.pk: u.display_name for u in User.objects.filter(pk__in=list(people))}
+    home_team = dict(
+        checks.values_list("submission__submitted_by_id", "submission__team__code").distinct()
+    )
+    ordered = sorted(people.items(), key=lambda item: users.get(item[0], ""))
+    rates = enumerator_rates([(key, c["checked"], c["failing"]) for key, c in ordered])
+    by_enumerator = [
+        {
+            "name": users.get(key, "—"),
+            "team": home_team.get(key) or "—",
+            **counts,
+            "rate": rate.rate,
+            "pool_rate": rate.pool_rate,
+            "z": rate.z,
+            "flag": rate.flag,
+        }
+        for (key, counts), rate in zip(ordered, rates, strict=True)
+    ]
+    return FailureReport(
+        checked=totals["checked"],
+        failing=totals["failing"],
+        hard=totals["hard"] or 0,
+        soft=totals["soft"] or 0,
+        by_rule=by_rule,
+        by_village=by_village,
+        by_team=by_team,
+        by_enumerator=by_enumerator,
+    )

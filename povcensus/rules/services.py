@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from povcensus.accounts.roles import Perm
 from povcensus.accounts.scope import scope_of
-from povcensus.assignment.selectors import teams_of
 from povcensus.audit.services import audit_record
 from povcensus.campaign.models import Campaign, CampaignStatus
 from povcensus.collection.models import Submission, SubmissionMember
@@ -26,6 +25,7 @@ from povcensus.core.errors import PERMISSION_DENIED, ApplicationError
 from povcensus.questionnaires.models import FormKind
 from povcensus.rules import errors
 from povcensus.rules.builtin import builtin_sources
+from povcensus.rules.exports import failures_xlsx
 from povcensus.rules.models import (
     Explanation,
     RuleBookVersion,
@@ -35,7 +35,13 @@ from povcensus.rules.models import (
 )
 from povcensus.rules.record import RuleResult, census_counts_of, check_household, check_village
 from povcensus.rules.rulebook import RuleBook, Status, load_rulebook
-from povcensus.rules.selectors import campaign_context, campaign_schema, compiled_rulebook
+from povcensus.rules.selectors import (
+    campaign_context,
+    campaign_schema,
+    compiled_rulebook,
+    failure_export_rows,
+    may_explain,
+)
 from povcensus.rules.storage import FailureRow, SubmissionMeta
 
 
@@ -132,7 +138,7 @@ def rulebook_activate(*, actor: Any, rulebook: RuleBookVersion) -> RuleBookVersi
     Needs ``rules.manage``.  Records ``rules.rulebook_activated`` with the version it
     replaces.  Raises ``rules.already_active``, ``rules.campaign_closed``,
     ``core.permission_denied``.  Results already stored keep the version they were
-    checked with; a bulk re-check of the census follows a change (collection, round 2).
+    checked with; a whole-census check job (``rules.census``) is queued on commit.
     """
     campaign = rulebook.campaign
     _check_manage(actor, campaign)
@@ -149,6 +155,10 @@ def rulebook_activate(*, actor: Any, rulebook: RuleBookVersion) -> RuleBookVersi
         before={"number": previous.number, "version": previous.label} if previous else None,
         after={"number": rulebook.number, "version": rulebook.label, "digest": rulebook.digest},
     )
+    # Every stored result now belongs to a book no longer in force: check the census again.
+    from povcensus.rules.census import census_job_queue
+
+    census_job_queue(actor=actor, campaign=campaign)
     return rulebook
 
 
@@ -348,20 +358,6 @@ def submission_check(*, submission_id: int) -> SubmissionCheck:
 # ---- explanations of soft failures --------------------------------------------------------
 
 
-def _may_explain(actor: Any, submission: Submission) -> bool:
-    """The enumerators and supervisor of the submission's team, or a reviewer above them."""
-    scope = scope_of(actor)
-    if submission.team_id is not None and (
-        teams_of(actor=actor, campaign_id=submission.campaign_id)
-        .filter(pk=submission.team_id)
-        .exists()
-    ):
-        return True
-    return scope.allows(Perm.REVIEW_SUPERVISOR, submission.area_code) or scope.allows(
-        Perm.REVIEW_TOWNSHIP, submission.area_code
-    )
-
-
 @transaction.atomic
 def explanation_record(
     *, actor: Any, submission_id: int, rule_id: str, member_index: int | None, text: str
@@ -376,7 +372,7 @@ def explanation_record(
     Records ``rules.explanation_recorded``.
     """
     submission = access_submission(actor=actor, submission_id=submission_id)
-    if not _may_explain(actor, submission):
+    if not may_explain(actor=actor, submission=submission):
         raise ApplicationError(PERMISSION_DENIED)
     text = (text or "").strip()
     if not text or len(text) > 500:
@@ -422,3 +418,33 @@ def explanation_record(
         after={"rule_id": rule_id, "member_index": member_index, "text": text},
     )
     return existing
+
+
+# ---- exports ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def failures_export(*, actor: Any, campaign: Campaign) -> bytes:
+    """The campaign's failures and explanations as XLSX, where ``actor`` may export.
+
+    Only the areas where ``actor`` holds ``personal.export`` (``core.permission_denied``
+    without it there).  Records ``rules.failures_exported`` with the row count.
+    """
+    scope = scope_of(actor)
+    if not scope.has_perm(Perm.PERSONAL_EXPORT) or not scope.overlaps(
+        Perm.PERSONAL_EXPORT, campaign.area_id
+    ):
+        raise ApplicationError(PERMISSION_DENIED)
+    content, count = failures_xlsx(
+        failure_export_rows(actor=actor, campaign=campaign),
+        title=f"{campaign.name} · {timezone.localtime():%Y-%m-%d %H:%M}",
+    )
+    audit_record(
+        actor=actor,
+        action="rules.failures_exported",
+        object_type="campaign",
+        object_id=campaign.pk,
+        area_code=campaign.area_id,
+        after={"rows": count},
+    )
+    return content
