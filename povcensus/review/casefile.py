@@ -279,7 +279,12 @@ def case_history(*, actor: Any, case: Case) -> list[HistoryStep]:
         number = entry.version_number
         version = versions.get(number) if number else None
         diff: list[DiffRow] = []
-        if version is not None and number not in shown and entry.action in ("submit", "correct"):
+        if (
+            version is not None
+            and number is not None
+            and number not in shown
+            and entry.action in ("submit", "correct")
+        ):
             shown.add(number)
             diff = [
                 DiffRow(

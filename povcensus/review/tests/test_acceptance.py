@@ -145,7 +145,8 @@ def test_acceptance_is_scoped_and_permission_checked(
     assert supervisor.get(f"/review/areas/{town}/").status_code == 404
     assert supervisor.post(f"/review/areas/{town}/accept/").status_code == 404
     assert not AreaAcceptance.objects.exists()
-    village = Assignment.objects.filter(campaign=world.campaign).first().village_id
-    refused = office.get(f"/review/areas/{village}/")
+    unit = Assignment.objects.filter(campaign=world.campaign).first()
+    assert unit is not None
+    refused = office.get(f"/review/areas/{unit.village_id}/")
     assert refused.status_code == 400
     assert b"review.area_level" in refused.content

@@ -24,13 +24,20 @@ def case(world: Any, django_capture_on_commit_callbacks: Any) -> Case:
 def other_team_enumerator(case: Case) -> Any:
     from povcensus.team.models import TeamMember
 
-    return (
+    member = (
         TeamMember.objects.exclude(team_id=case.team_id)
         .filter(team__campaign_id=case.campaign_id)
         .select_related("user")
         .first()
-        .user
     )
+    assert member is not None
+    return member.user
+
+
+def number_of(case: Case) -> str:
+    household = case.assignment.household
+    assert household is not None
+    return household.number
 
 
 def act(client: Any, case: Case, action: str, **extra: Any) -> Any:
@@ -91,7 +98,7 @@ def test_case_view_shows_answers_register_rules_photos_gps_and_actions(
     """Answers beside the register, rule results, photos, the GPS sketch, history, keys."""
     client = client_for(case.team.supervisor.username)
     html = client.get(f"/review/cases/{case.pk}/").content.decode()
-    assert case.assignment.household.number in html
+    assert number_of(case) in html
     assert 'id="q-a_phone"' in html  # answers with the register column
     assert "没有未通过的规则" in html
     assert 'class="gps-sketch"' in html
@@ -130,7 +137,7 @@ def test_forbidden_actions_are_hidden_and_refused(case: Case, client_for: Any) -
 
 def test_collector_cannot_approve_and_analyst_has_no_queue(case: Case, client_for: Any) -> None:
     """The enumerator who collected the case has no approve button; an analyst no review page."""
-    client = client_for(enumerator_of(case.assignment.household.number).username)
+    client = client_for(enumerator_of(number_of(case)).username)
     html = client.get(f"/review/cases/{case.pk}/").content.decode()
     assert 'id="action-approve"' not in html
     assert act(client, case, "approve").status_code == 403
@@ -156,7 +163,7 @@ def test_return_with_pinned_comment_reaches_the_enumerator(case: Case, client_fo
     assert (case.state, case.returned) == ("in_progress", True)
     comment = CaseComment.objects.get(case=case)
     assert (comment.field, comment.text) == ("h_wage_work", "务工收入请核实")
-    enumerator = client_for(enumerator_of(case.assignment.household.number).username)
+    enumerator = client_for(enumerator_of(number_of(case)).username)
     queue = enumerator.get("/review/").content.decode()
     assert f'data-case="{case.pk}"' in queue
     assert "务工收入请核实" in queue
@@ -230,8 +237,10 @@ def test_correction_needs_a_reason_and_shows_as_a_diff(case: Case, client_for: A
     )
     assert done.status_code == 204
     case.refresh_from_db()
-    assert case.current_submission.version_number == 2
-    assert case.current_submission.data["a_phone"] == "13900001111"
+    current = case.current_submission
+    assert current is not None
+    assert current.version_number == 2
+    assert current.data["a_phone"] == "13900001111"
     html = client.get(f"/review/cases/{case.pk}/").content.decode()
     assert 'data-action="correct"' in html
     assert 'data-field="a_phone"' in html
