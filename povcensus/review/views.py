@@ -187,6 +187,11 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         indicators = submission_indicators(
             actor=request.user, submission_id=case.current_submission_id
         )
+    may_explain = False
+    if case.current_submission is not None:
+        from povcensus.rules.selectors import may_explain as rules_may_explain
+
+        may_explain = rules_may_explain(actor=request.user, submission=case.current_submission)
     may_correct = case.current_submission_id is not None and any(
         queues.actor_may(request.user, perm, case)
         for perm in (
@@ -209,6 +214,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "return_to": [(s.value, STATE_LABELS[s]) for s in back.to_states] if back else [],
         "may_return": back is not None,
         "may_correct": may_correct,
+        "may_explain": may_explain,
         "own_case": case.collected_by_id == request.user.pk,
         "prev_id": prev_id,
         "next_id": next_id,
@@ -308,6 +314,25 @@ def case_correct_view(request: HttpRequest, case_id: int) -> HttpResponse:
         reason=request.POST.get("reason", "").strip(),
     )
     return _after_action(request, case, _("已更正，形成新的问卷版本。"))
+
+
+@login_required
+@require_POST
+def case_explain_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record the explanation of a soft failure (核实性审核关系须说明) of the current version."""
+    from povcensus.rules.services import explanation_record
+
+    case = access_case(actor=request.user, case_id=case_id)
+    if case.current_submission_id is None:
+        raise ApplicationError(NOT_FOUND)
+    explanation_record(
+        actor=request.user,
+        submission_id=case.current_submission_id,
+        rule_id=request.POST.get("rule_id", ""),
+        member_index=_int(request.POST.get("member_index")),
+        text=request.POST.get("text", ""),
+    )
+    return _after_action(request, case, _("已记录核实说明。"))
 
 
 # --- area acceptance ------------------------------------------------------------------------

@@ -43,6 +43,13 @@ def enumerator_of(number: str) -> Any:
     return assignment.team.members.get(slot=1).user
 
 
+def soft_only_household_xml(number: str, *, instance_id: str) -> bytes:
+    """Valid ID numbers but nobody ill: only the soft rule IN-08 (cause vs members) fails."""
+    return clean_household_xml(number, instance_id=instance_id).replace(
+        b"<m_health>2</m_health>", b"<m_health>1</m_health>", 1
+    )
+
+
 def submit_clean(number: str, *, clean: bool = True, deprecated_id: str = "") -> Case:
     """Submit ``number``'s questionnaire (with photos) as its enumerator; return its case.
 

@@ -255,3 +255,42 @@ def test_navigation_and_home_card_for_reviewers(case: Case, client_for: Any) -> 
     assert 'href="/review/"' in html
     assert "?level=review.supervisor" in html
     assert 'href="/review/"' not in client_for("analyst").get("/").content.decode()
+
+
+def test_soft_failure_explained_on_the_page_lets_the_case_pass(
+    world: Any, client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An unexplained soft failure blocks approval; the supervisor explains it, then approves."""
+    import uuid
+
+    from povcensus.collection.services import submission_receive
+    from povcensus.review.tests.pages import soft_only_household_xml
+
+    number = household_numbers()[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_receive(
+            actor=enumerator_of(number),
+            xml=soft_only_household_xml(number, instance_id=f"uuid:{uuid.uuid4()}"),
+            files=[],
+        )
+    case = Case.objects.select_related("team__supervisor").get(assignment__household__number=number)
+    client = client_for(case.team.supervisor.username)
+    html = client.get(f"/review/cases/{case.pk}/").content.decode()
+    assert 'data-explain="IN-08"' in html
+    refused = act(client, case, "approve")
+    assert refused.status_code in (400, 409)
+    assert b"rules.soft_failures_unexplained" in refused.content
+    explained = client.post(
+        f"/review/cases/{case.pk}/explain/",
+        {
+            "rule_id": "IN-08",
+            "member_index": "",
+            "text": "户主患慢性病，未在体检中登记",
+            "stay": "1",
+        },
+        **HTMX,
+    )
+    assert explained.status_code == 204
+    assert "户主患慢性病" in client.get(f"/review/cases/{case.pk}/").content.decode()
+    assert act(client, case, "approve").status_code == 204
+    assert Case.objects.get(pk=case.pk).state == "supervisor_approved"
