@@ -1,4 +1,4 @@
-"""Follow-up writes of later apps when a submission version is stored.
+"""Hooks for later apps: follow-up writes when a submission version is stored, device media.
 
 Collection sits above review in the app order, so it cannot call review; review registers
 a hook here (from its AppConfig.ready) instead.  Hooks run inside the submission's
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,23 @@ def on_version_stored(hook: VersionStored) -> None:
 def version_stored(version: StoredVersion) -> None:
     for hook in _STORED:
         hook(version)
+
+
+# Device media a later app fills in for one user's device: ``fn(*, actor, campaign_id,
+# wanted)`` returns {file name: questionnaires.prefill.MediaFile} for the names in
+# ``wanted`` it knows (review: returns.csv, the team's returned households).
+DeviceMedia = Callable[..., dict[str, Any]]
+
+_MEDIA: list[DeviceMedia] = []
+
+
+def on_device_media(provider: DeviceMedia) -> None:
+    if provider not in _MEDIA:
+        _MEDIA.append(provider)
+
+
+def device_media(*, actor: Any, campaign_id: int, wanted: set[str]) -> dict[str, Any]:
+    files: dict[str, Any] = {}
+    for provider in _MEDIA:
+        files.update(provider(actor=actor, campaign_id=campaign_id, wanted=set(wanted)))
+    return {name: media for name, media in files.items() if name in wanted}

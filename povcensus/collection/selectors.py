@@ -17,6 +17,7 @@ from povcensus.accounts.roles import Perm, Role
 from povcensus.accounts.scope import scope_of
 from povcensus.assignment.selectors import assigned_households, teams_of
 from povcensus.campaign.models import Campaign, CampaignStatus
+from povcensus.collection.hooks import device_media
 from povcensus.collection.models import Submission
 from povcensus.core.errors import NOT_FOUND, ApplicationError
 from povcensus.geography.selectors import area_villages
@@ -119,6 +120,8 @@ def media_for(*, actor: Any, entry: FormEntry) -> list[MediaFile]:
     media = version_media(
         version=entry.version, campaign=entry.campaign, households=households, villages=villages
     )
+    # Files later apps fill for this user's device (review: returns.csv).
+    media.update(device_media(actor=actor, campaign_id=entry.campaign.pk, wanted=set(media)))
     return [media[name] for name in sorted(media)]
 
 

@@ -1,4 +1,4 @@
-"""Prefill media of the built-in forms: households.csv, members.csv, villages.csv, campaign.csv.
+"""Prefill media of the built-in forms: households, members, villages, campaign, returns.
 
 Part 1 of the household questionnaire is transcribed from the register, never asked
 again: the device reads these files through ``select_one_from_file`` and ``pulldata()``.
@@ -60,6 +60,7 @@ MEMBER_COLUMNS = [
 ]
 VILLAGE_COLUMNS = ["name", "label", "households"]
 CAMPAIGN_COLUMNS = ["name", "label", "reference_date", "income_line", "year"]
+RETURN_COLUMNS = ["name", "comments"]  # household number, the reviewers' comments as one text
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,15 @@ def campaign_csv(*, name: str, reference_date: date, income_line: Decimal) -> Me
     return MediaFile("campaign.csv", _csv(CAMPAIGN_COLUMNS, rows))
 
 
+def returns_csv(rows: Iterable[tuple[str, str]] = ()) -> MediaFile:
+    """``rows``: (household number, comments) of returned households; none by default.
+
+    The review app fills it for a device (collection's device-media hook); everyone else
+    gets the header only, so the form's ``pulldata('returns', …)`` finds nothing.
+    """
+    return MediaFile("returns.csv", _csv(RETURN_COLUMNS, sorted(rows)))
+
+
 def build_prefill(
     households: Iterable[PrefillHousehold],
     *,
@@ -206,6 +216,7 @@ def build_prefill(
         "campaign.csv": lambda: campaign_csv(
             name=campaign_name, reference_date=reference_date, income_line=income_line
         ),
+        "returns.csv": returns_csv,
     }
     names = list(builders) if wanted is None else [n for n in wanted if n in builders]
     return {name: builders[name]() for name in names}

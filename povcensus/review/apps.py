@@ -21,10 +21,10 @@ class ReviewConfig(AppConfig):
         from povcensus.accounts.roles import Perm
         from povcensus.assignment.hooks import on_non_interview_recorded
         from povcensus.collection.extensions import register_worklist_annotator
-        from povcensus.collection.hooks import on_version_stored
+        from povcensus.collection.hooks import on_device_media, on_version_stored
         from povcensus.core.views import register_home_card
         from povcensus.review import audit_actions  # noqa: F401
-        from povcensus.review.selectors import returned_cases_for
+        from povcensus.review.selectors import returned_cases_for, returns_media
         from povcensus.review.services import case_follow_non_interview, case_follow_submission
 
         on_version_stored(case_follow_submission)
@@ -41,3 +41,4 @@ class ReviewConfig(AppConfig):
         register_navigation("review:queue", _("审核验收"), reviewers)
         register_home_card("review/_home_card.html", None, _home_card)  # empty without a level
         register_worklist_annotator(returned_cases_for)
+        on_device_media(returns_media)

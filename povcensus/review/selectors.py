@@ -43,6 +43,14 @@ def case_scope_q(actor: Any) -> Q:
     return visible
 
 
+def case_visible(actor: Any, case: Case) -> bool:
+    """Whether ``actor`` may see ``case`` (the rule of :func:`case_scope_q`, for one row)."""
+    scope = scope_of(actor)
+    if any(scope.allows(perm, case.area_code) for perm in AREA_PERMS):
+        return True
+    return teams_of(actor=actor).filter(pk=case.team_id).exists()
+
+
 def case_list(
     *,
     actor: Any,
@@ -298,3 +306,61 @@ def version_diff(*, actor: Any, case_id: int) -> list[VersionDiff]:
         )
         previous = version
     return result
+
+
+def returns_media(*, actor: Any, campaign_id: int, wanted: set[str]) -> dict[str, Any]:
+    """``returns.csv`` for ``actor``'s device: their teams' households returned to them.
+
+    One row per returned household case of the campaign: the household number and one text
+    with the return's reason and every open comment, each with the question (and member)
+    it is pinned to and the answer of the version the reviewer saw, so ODK Collect shows
+    what to verify while the enumerator fills the household again (collection's
+    device-media hook).  Other users' devices get no rows.
+    """
+    from povcensus.questionnaires.prefill import returns_csv
+
+    if "returns.csv" not in wanted:
+        return {}
+    team_ids = list(teams_of(actor=actor, campaign_id=campaign_id).values_list("pk", flat=True))
+    if not team_ids:
+        return {"returns.csv": returns_csv()}
+    cases = list(
+        Case.objects.filter(
+            campaign_id=campaign_id,
+            team_id__in=team_ids,
+            state=CaseState.IN_PROGRESS,
+            returned=True,
+            assignment__household__isnull=False,
+        ).select_related("assignment__household", "current_submission", "last_return")
+    )
+    comments: dict[int, list[CaseComment]] = {c.pk: [] for c in cases}
+    for comment in CaseComment.objects.filter(
+        case_id__in=list(comments), resolved_at__isnull=True
+    ).order_by("at", "id"):
+        comments[comment.case_id].append(comment)
+    members: dict[tuple[int, int], dict[str, str]] = {}
+    submission_ids = [c.current_submission_id for c in cases if c.current_submission_id]
+    for row in SubmissionMember.objects.filter(submission_id__in=submission_ids).values(
+        "submission_id", "index", "data"
+    ):
+        members[(row["submission_id"], row["index"])] = row["data"]
+    rows = []
+    for case in cases:
+        household = case.assignment.household
+        assert household is not None
+        data = case.current_submission.data if case.current_submission is not None else {}
+        parts = []
+        if case.last_return is not None:
+            parts.append(f"退回原因：{case.last_return.reason}")
+        for comment in comments[case.pk]:
+            where = comment.field or "整份问卷"
+            answer = data.get(comment.field)
+            if comment.member_index is not None:
+                where = f"第{comment.member_index}位成员 {where}"
+                answer = members.get(
+                    (case.current_submission_id or 0, comment.member_index), {}
+                ).get(comment.field)
+            was = f"（原填：{answer}）" if answer not in (None, "") else ""
+            parts.append(f"{where}{was}：{comment.text}")
+        rows.append((household.number, "；".join(parts)))
+    return {"returns.csv": returns_csv(rows)}

@@ -23,7 +23,7 @@ from povcensus.assignment.hooks import RecordedNonInterview
 from povcensus.assignment.services.collection import unit_mark_returned
 from povcensus.audit.services import audit_record
 from povcensus.collection.hooks import StoredVersion
-from povcensus.collection.models import SubmissionSource
+from povcensus.collection.models import Submission, SubmissionSource
 from povcensus.core.errors import NOT_FOUND, ApplicationError
 from povcensus.review import errors
 from povcensus.review.models import (
@@ -35,7 +35,7 @@ from povcensus.review.models import (
     CaseKind,
     EventAction,
 )
-from povcensus.review.selectors import case_scope_q
+from povcensus.review.selectors import case_visible
 from povcensus.review.transitions import (
     ACTION_AUDIT,
     PASSING_ACTIONS,
@@ -201,11 +201,14 @@ def _comment_inputs(comments: Iterable[CommentInput | Mapping[str, Any]]) -> lis
 
 
 def _locked_case(actor: Any, case_id: int) -> Case:
-    """The case, locked for the transaction on PostgreSQL; out of reach is not found."""
-    case = (
-        Case.objects.select_for_update(of=("self",)).filter(case_scope_q(actor), pk=case_id).first()
-    )
-    if case is None:
+    """The case, locked for the transaction on PostgreSQL; out of reach is not found.
+
+    The row is locked by primary key alone and its visibility checked after (the same rule
+    as ``selectors.case_scope_q``): a transition runs this for every click, and a lookup by
+    key is cheaper than the scope's OR of area ranges and teams.
+    """
+    case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+    if case is None or not case_visible(actor, case):
         raise ApplicationError(NOT_FOUND)
     return case
 
@@ -262,6 +265,15 @@ def _check(actor: Any, case: Case, action: str) -> Transition:
     ):
         raise ApplicationError(errors.NOTHING_SUBMITTED)
     return row
+
+
+def _version_number(submission_id: int | None) -> int | None:
+    """The version number of the case's current submission (not the whole row: its XML is large)."""
+    if submission_id is None:
+        return None
+    return (
+        Submission.objects.filter(pk=submission_id).values_list("version_number", flat=True).first()
+    )
 
 
 def _update_versioned(case: Case, expected_version: int, **values: Any) -> None:
@@ -340,9 +352,7 @@ def case_transition(
         at=now,
         reason=reason,
         submission_id=case.current_submission_id,
-        version_number=(
-            case.current_submission.version_number if case.current_submission is not None else None
-        ),
+        version_number=_version_number(case.current_submission_id),
     )
     to_enumerator = target == CaseState.IN_PROGRESS
     values: dict[str, Any] = {

@@ -144,6 +144,7 @@ def test_household_structure_for_rules_and_exports() -> None:
         "households.csv",
         "members.csv",
         "campaign.csv",
+        "returns.csv",
     }
     assert [r.name for r in household.repeats] == ["members"]
     assert household.repeats[0].count is not None

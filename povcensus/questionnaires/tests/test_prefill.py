@@ -59,7 +59,13 @@ def _build(households: list[PrefillHousehold]) -> dict:
 
 def test_headers_are_xml_names_and_every_file_is_built() -> None:
     files = _build(_households())
-    assert set(files) == {"households.csv", "members.csv", "villages.csv", "campaign.csv"}
+    assert set(files) == {
+        "households.csv",
+        "members.csv",
+        "villages.csv",
+        "campaign.csv",
+        "returns.csv",
+    }
     for media in files.values():
         header = media.content.decode("utf-8").splitlines()[0].split(",")
         assert all(XML_NAME.match(h) for h in header), header

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('assignment', '0003_unit_status_returned'),
+        ('assignment', '0004_unit_status_returned'),
         ('campaign', '0001_initial'),
         ('collection', '0001_submissions_versions_attachments'),
         ('team', '0001_initial'),

@@ -4,6 +4,9 @@ Field names, types and codes follow docs/questionnaires/household-fields.md exac
 few helper fields a device needs (``reg_member_count``, ``b_member_rows``,
 ``b_members_confirmed``) are listed there too.
 
+Returns: ``returns.csv`` (built by the review app for the team's returned households)
+carries the reviewers' comments, shown in ``z_review_note`` when the household is chosen.
+
 Prefill: the household is chosen from ``households.csv`` (only the team's households);
 register values come in through ``pulldata()`` into ``reg_*`` calculates (kept in the
 submission, so reviewers see the register's value beside the collected one) and are
@@ -129,6 +132,17 @@ def build() -> FormSource:
                 "Register: head ${reg_head_name}, ${reg_village_name}, ${reg_size} persons.",
             ),
             relevant="${hh_number} != ''",
+        ),
+        # A case returned by review: the reviewers' comments, each with the answer it concerns
+        # (returns.csv, only the team's returned households; empty otherwise).
+        calc("z_review_comments", "pulldata('returns', 'comments', 'name', ${hh_number})"),
+        note(
+            "z_review_note",
+            (
+                "审核退回，请核实修正：${z_review_comments}",
+                "Returned by review, please verify and correct: ${z_review_comments}",
+            ),
+            relevant="${z_review_comments} != ''",
         ),
         q("select_one outcome", "z_outcome", ("调查结果", "Interview outcome"), required=True),
         q(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assignment', '0002_cross_township_triggers'),
+        ('assignment', '0003_update_trigger_skips_unchanged_rows'),
         ('campaign', '0001_initial'),
         ('geography', '0001_initial'),
         ('register', '0002_bulk_import_indexes'),
