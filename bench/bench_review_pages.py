@@ -17,10 +17,25 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 import common
 from bench_review import bulk_load, checked_submission, fmt, percentiles
 from common import Timer, django_setup, postgres_database, report
+
+
+class QueryClock:
+    """A database execute wrapper that records (milliseconds, SQL) of every query."""
+
+    def __init__(self, spent: list[tuple[float, str]]) -> None:
+        self.spent = spent
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.spent.append(((time.perf_counter() - started) * 1000, sql))
 
 
 def timed(get: object, path: str, repeat: int) -> tuple[dict[str, float], int]:
@@ -40,12 +55,16 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="print each page's N slowest queries"
+    )
     args = parser.parse_args(argv)
 
     with postgres_database() as url:
         django_setup(url)
+        from django.conf import settings
         from django.db import connection
-        from django.test import Client
+        from django.test import Client, override_settings
 
         from povcensus.accounts.models import User
         from povcensus.devtools.demo import DEMO_CAMPAIGN_CODE, demo_build
@@ -55,10 +74,20 @@ def main(argv: list[str]) -> int:
         with setup.measure():
             demo_build(households=64, seed=11)
             enumerator, supervisor, submission_id = checked_submission()
-        seconds, candidates = bulk_load(args.cases, submission_id, enumerator.pk)  # type: ignore[attr-defined]
+        seconds, candidates = bulk_load(args.cases, submission_id, enumerator.pk)
         total = Case.objects.count()
         campaign_id = Case.objects.values_list("campaign_id", flat=True).first()
         town = Case.objects.values_list("township_code", flat=True).first()
+
+        # The test client's host, and static URLs without a collected manifest.
+        overrides = override_settings(
+            ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+            STORAGES={
+                **settings.STORAGES,
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            },
+        )
+        overrides.enable()
 
         def client_of(user: object) -> object:
             client = Client()
@@ -83,8 +112,17 @@ def main(argv: list[str]) -> int:
             ("township acceptance page", as_office, f"/review/areas/{town}/"),
         ]
         worst = 0.0
+        failed = False
         for label, get, path in pages:
+            if args.slowest:
+                spent: list[tuple[float, str]] = []
+                with connection.execute_wrapper(QueryClock(spent)):
+                    get(path)  # type: ignore[operator]
+                print(f"-- {label}: {len(spent)} queries, {sum(t for t, _ in spent):.1f} ms")
+                for ms, sql in sorted(spent, reverse=True)[: args.slowest]:
+                    print(f"   {ms:8.1f} ms  {sql[:220]}")
             figures, status = timed(get, path, args.repeat)
+            failed = failed or status != 200
             worst = max(worst, figures["p95"])
             rows.append((label, f"{fmt(figures)}  (HTTP {status})"))
         bare = []
@@ -102,8 +140,9 @@ def main(argv: list[str]) -> int:
         rows.append(("baseline: a queue's first page in bare SQL", fmt(b)))
         rows.append(("cases", f"{total:,} ({DEMO_CAMPAIGN_CODE})"))
         rows.append(("slowest page p95", f"{worst:.0f} ms"))
+        overrides.disable()
     report(f"review pages with {total:,} cases in PostgreSQL", rows)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -132,6 +132,9 @@ def _readiness(
     lower = [s.value for s in ORDER[: ORDER.index(rule.required)]]
     below = sum(counts.get(s, 0) for s in lower)
     units = Assignment.objects.filter(_range_q("village_id", area.code), campaign=campaign)
+    # Every case belongs to one unit of its village, so the units without a case are the
+    # difference of two index counts (no anti-join over a province's units).
+    uncollected = max(units.count() - sum(counts.values()), 0)
     uncollected_units = units.filter(case__isnull=True)
     listings = VillageListing.objects.filter(
         _range_q("village_id", area.code), campaign=campaign
@@ -158,7 +161,7 @@ def _readiness(
         total_cases=sum(counts.values()),
         state_counts=counts,
         below=below,
-        uncollected=uncollected_units.count(),
+        uncollected=uncollected,
         listings_open=listings.count(),
         townships_open=townships_open,
         acceptance=AreaAcceptance.objects.filter(campaign=campaign, area=area)
@@ -168,7 +171,10 @@ def _readiness(
     result.may_accept = result.ready and result.acceptance is None
     if items:
         result.open_items = _open_items(
-            cases.filter(state__in=lower), uncollected_units, listings, open_townships
+            cases.filter(state__in=lower) if below else cases.none(),
+            uncollected_units if uncollected else units.none(),
+            listings,
+            open_townships,
         )
     return result
 
@@ -193,7 +199,8 @@ def _open_items(
     ]:
         village = case.assignment.village
         names[village.code] = village.name
-        unit = case.assignment.household.number if case.assignment.household_id else village.name
+        household = case.assignment.household
+        unit = household.number if household is not None else village.name
         found.append(
             report.OpenItem(
                 "案卷未达本级",
@@ -202,7 +209,7 @@ def _open_items(
             )
         )
     for unit in units.select_related("household", "village")[:OPEN_ITEMS_SHOWN]:
-        label = unit.household.number if unit.household_id else unit.village.name
+        label = unit.household.number if unit.household is not None else unit.village.name
         found.append(
             report.OpenItem("尚未报送", f"{unit.village.name}（{unit.village_id}）", str(label))
         )

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
 from povcensus.accounts.roles import Perm
@@ -214,30 +215,57 @@ def queue_rows(cases: list[Case]) -> list[dict[str, Any]]:
     return rows
 
 
-def queue_page_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """The related rows a queue page shows, in the same number of queries whatever the size."""
-    return cases.select_related(
-        "assignment__household", "assignment__village", "team", "collected_by"
-    )
+def queue_page(ids: list[int]) -> list[Case]:
+    """The cases of one queue page with what the page shows, in the order of ``ids``.
+
+    The page's ids come from the queue alone (an ordered, limited read of ``review_case``),
+    then one query joins the rows the page shows: the planner never sorts a join.
+    """
+    rows = {
+        c.pk: c
+        for c in Case.objects.filter(pk__in=ids).select_related(
+            "assignment__household", "assignment__village", "team", "collected_by"
+        )
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``COUNT_CAP + 1`` (pages beyond it: narrow the filters)."""
+
+    @cached_property
+    def count(self) -> int:
+        return capped_count(self.object_list)  # type: ignore[arg-type]  # a QuerySet here
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+# Counts on the pages stop here ("10000+"): a count must not scan a province's cases on
+# every page view.  Exact figures are in the acceptance report.
+COUNT_CAP = 10_000
+
+
+def capped_count(cases: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """``cases.count()``, but at most ``cap + 1`` (one query reading at most that many rows)."""
+    return cases.order_by()[: cap + 1].count()
 
 
 def state_counts(*, actor: Any, campaign_id: int) -> dict[str, int]:
-    """Cases ``actor`` may open, by state (one grouped query)."""
-    rows = (
-        Case.objects.filter(visible_q(actor), campaign_id=campaign_id)
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return dict(rows)
+    """Cases ``actor`` may open, by state, each count capped (one bounded query per state)."""
+    visible = Case.objects.filter(visible_q(actor), campaign_id=campaign_id)
+    return {state.value: capped_count(visible.filter(state=state.value)) for state in CaseState}
 
 
 def level_counts(*, actor: Any, campaign_id: int, levels: list[Level]) -> dict[str, int]:
-    """Cases waiting at each of ``levels`` for ``actor``."""
+    """Cases waiting at each of ``levels`` for ``actor`` (capped)."""
     return {
-        level.perm.value: Case.objects.filter(
-            level_q(actor, level.perm), campaign_id=campaign_id, state=level.state.value
-        ).count()
+        level.perm.value: capped_count(
+            Case.objects.filter(
+                level_q(actor, level.perm), campaign_id=campaign_id, state=level.state.value
+            )
+        )
         for level in levels
     }
 
@@ -260,37 +288,47 @@ def actions_for(*, actor: Any, case: Case) -> list[Transition]:
     return [t for t in allowed_actions(case.state) if actor_may(actor, t.perm, case)]
 
 
+def _level_teams(actor: Any, campaign_id: int, level: Level) -> QuerySet[Team]:
+    """The teams whose cases ``actor`` may reach at ``level`` (small tables only)."""
+    teams = Team.objects.filter(campaign_id=campaign_id)
+    if level.perm == Perm.REVIEW_INITIAL:
+        return teams.filter(pk__in=_team_ids_of_member(actor))
+    if level.perm == Perm.REVIEW_SUPERVISOR:
+        return teams.filter(pk__in=_team_ids_supervised(actor))
+    return teams
+
+
 def team_choices(*, actor: Any, campaign_id: int, level: Level) -> list[Team]:
-    ids = (
-        Case.objects.filter(level_q(actor, level.perm), campaign_id=campaign_id)
-        .values("team_id")
-        .distinct()
-    )
-    return list(Team.objects.filter(pk__in=ids).order_by("code"))
+    """Teams to filter a queue by (from the team table, not the cases)."""
+    return list(_level_teams(actor, campaign_id, level).order_by("code"))
 
 
 def village_choices(*, actor: Any, campaign_id: int, level: Level) -> list[tuple[str, str]]:
-    """(code, name) of the villages that have cases at ``level`` for ``actor``."""
+    """(code, name) of the census villages of the campaign where ``actor`` holds the level.
+
+    Read from the division tree (villages assigned in the campaign), never from the cases.
+    """
+    from povcensus.assignment.models import Assignment
     from povcensus.geography.models import Area
 
+    scope = scope_of(actor)
     codes = (
-        Case.objects.filter(level_q(actor, level.perm), campaign_id=campaign_id)
-        .values("area_code")
+        Assignment.objects.filter(scope.q(level.perm, "village_id"), campaign_id=campaign_id)
+        .filter(team_id__in=_level_teams(actor, campaign_id, level).values("pk"))
+        .values("village_id")
         .distinct()
     )
     return list(Area.objects.filter(code__in=codes).order_by("code").values_list("code", "name"))
 
 
 def enumerator_choices(*, actor: Any, campaign_id: int, level: Level) -> list[Any]:
-    """The collectors of the cases at ``level`` for ``actor``."""
+    """The enumerators of the teams of the level (the collectors of its cases)."""
     from povcensus.accounts.models import User
 
-    ids = (
-        Case.objects.filter(level_q(actor, level.perm), campaign_id=campaign_id)
-        .values("collected_by_id")
-        .distinct()
-    )
-    return list(User.objects.filter(pk__in=ids).order_by("username"))
+    members = TeamMember.objects.filter(
+        team_id__in=_level_teams(actor, campaign_id, level).values("pk")
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=members).order_by("username"))
 
 
 def open_comments_by_case(case_ids: list[int]) -> dict[int, list[CaseComment]]:

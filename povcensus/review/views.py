@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -77,7 +76,7 @@ def home_card_context(request: HttpRequest, campaign: Campaign | None) -> dict[s
         return {"levels": []}
     levels = queues.levels_of(request.user)
     counts = queues.level_counts(actor=request.user, campaign_id=campaign.pk, levels=levels)
-    return {"levels": [(lv, counts[lv.perm.value]) for lv in levels]}
+    return {"levels": [(lv, counts[lv.perm.value]) for lv in levels], "cap": queues.COUNT_CAP}
 
 
 @login_required
@@ -89,8 +88,10 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     cases = queues.review_queue(
         actor=request.user, campaign_id=campaign.pk, level=level, filters=filters
     )
-    page = Paginator(queues.queue_page_cases(cases), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = queues.queue_rows(list(page.object_list))
+    page = queues.CappedPaginator(cases.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = queues.queue_rows(queues.queue_page(list(page.object_list)))
     returned_comments = (
         queues.open_comments_by_case([r["case"].pk for r in rows])
         if level.perm == Perm.REVIEW_INITIAL
@@ -122,6 +123,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "query": _queue_query(level, filters),
             "state_counts": [(STATE_LABELS[s], counts.get(s.value, 0), s.value) for s in ORDER],
+            "cap": queues.COUNT_CAP,
             "failure_choices": queues.FAILURE_CHOICES,
             "waiting_choices": queues.WAITING_CHOICES,
             "villages": queues.village_choices(
