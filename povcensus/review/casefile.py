@@ -112,6 +112,35 @@ class CaseFile:
     member_count: int
 
 
+@dataclass
+class Outcome:
+    reason: str
+    explanation: str
+    recorded_by: str
+    recorded_at: Any
+    evidence_ids: list[int]
+
+
+def non_interview_outcome(*, case: Case) -> Outcome | None:
+    """The recorded non-interview outcome of a non-interview case (reason, account, evidence)."""
+    from povcensus.assignment.models import NonInterview
+
+    outcome = (
+        NonInterview.objects.filter(assignment_id=case.assignment_id)
+        .select_related("recorded_by")
+        .first()
+    )
+    if outcome is None:
+        return None
+    return Outcome(
+        reason=outcome.get_reason_display(),
+        explanation=outcome.explanation,
+        recorded_by=outcome.recorded_by.display_name,
+        recorded_at=outcome.recorded_at,
+        evidence_ids=list(outcome.evidence.values_list("pk", flat=True)),
+    )
+
+
 def _register_values(case: Case) -> tuple[dict[str, str], dict[int, dict[str, str]]]:
     household = case.assignment.household if case.assignment_id else None
     if household is None:

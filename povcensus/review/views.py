@@ -207,6 +207,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "case": case,
         "state_label": STATE_LABELS[CaseState(case.state)],
         "file": casefile.case_file(case=case, comments=open_comments),
+        "outcome": casefile.non_interview_outcome(case=case)
+        if case.kind == "non_interview"
+        else None,
         "history": casefile.case_history(actor=request.user, case=case),
         "failures": failures,
         "hard": [f for f in failures if f.severity == "hard"],

@@ -294,3 +294,31 @@ def test_soft_failure_explained_on_the_page_lets_the_case_pass(
     assert "户主患慢性病" in client.get(f"/review/cases/{case.pk}/").content.decode()
     assert act(client, case, "approve").status_code == 204
     assert Case.objects.get(pk=case.pk).state == "supervisor_approved"
+
+
+def test_non_interview_case_shows_the_outcome_and_its_evidence(world: Any, client_for: Any) -> None:
+    """A non-interview case has no answers: the page shows the reason, account and photos."""
+    from povcensus.assignment.models import Assignment, NonInterviewReason, UnitKind
+    from povcensus.assignment.services import non_interview_record
+    from povcensus.devtools.listing_demo import demo_evidence_png
+
+    unit = (
+        Assignment.objects.filter(team__code="T01", kind=UnitKind.HOUSEHOLD)
+        .order_by("-household__number")
+        .first()
+    )
+    assert unit is not None
+    non_interview_record(
+        actor=unit.team.members.get(slot=2).user,
+        assignment_id=unit.pk,
+        reason=NonInterviewReason.REFUSED,
+        explanation="户主明确拒绝接受调查。",
+        photos=[("door.png", demo_evidence_png("门前照片"))],
+    )
+    case = Case.objects.get(assignment=unit)
+    html = client_for(unit.team.supervisor.username).get(f"/review/cases/{case.pk}/")
+    text = html.content.decode()
+    assert 'id="outcome"' in text
+    assert "户主明确拒绝接受调查。" in text
+    assert "/assignment/evidence/" in text
+    assert 'id="action-approve"' in text
