@@ -101,6 +101,7 @@ def test_case_view_shows_answers_register_rules_photos_gps_and_actions(
     assert number_of(case) in html
     assert 'id="q-a_phone"' in html  # answers with the register column
     assert "没有未通过的规则" in html
+    assert 'data-status="assured"' in html  # the exit-test indicators
     assert 'class="gps-sketch"' in html
     assert (
         f"/collect/submissions/{case.current_submission_id}/attachments/hukou-1694226001.jpg"
