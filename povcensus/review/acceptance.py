@@ -194,24 +194,31 @@ def _open_items(
                 str(ListingState(listing.state).label),
             )
         )
-    for case in cases.select_related("assignment__household", "assignment__village")[
-        :OPEN_ITEMS_SHOWN
-    ]:
+    # Ids first (a limited read of one table), then the rows the report shows.
+    case_ids = list(cases.order_by("pk").values_list("pk", flat=True)[:OPEN_ITEMS_SHOWN])
+    for case in (
+        Case.objects.filter(pk__in=case_ids)
+        .select_related("assignment__household", "assignment__village")
+        .order_by("pk")
+    ):
         village = case.assignment.village
         names[village.code] = village.name
         household = case.assignment.household
-        unit = household.number if household is not None else village.name
+        label = household.number if household is not None else village.name
         found.append(
             report.OpenItem(
                 "案卷未达本级",
                 f"{village.name}（{village.code}）",
-                f"{unit}：{STATE_LABELS[CaseState(case.state)]}",
+                f"{label}：{STATE_LABELS[CaseState(case.state)]}",
             )
         )
-    for unit in units.select_related("household", "village")[:OPEN_ITEMS_SHOWN]:
-        label = unit.household.number if unit.household is not None else unit.village.name
+    unit_ids = list(units.order_by("pk").values_list("pk", flat=True)[:OPEN_ITEMS_SHOWN])
+    for item in (
+        Assignment.objects.filter(pk__in=unit_ids).select_related("household", "village")
+    ).order_by("pk"):
+        name = item.household.number if item.household is not None else item.village.name
         found.append(
-            report.OpenItem("尚未报送", f"{unit.village.name}（{unit.village_id}）", str(label))
+            report.OpenItem("尚未报送", f"{item.village.name}（{item.village_id}）", str(name))
         )
     return found[:OPEN_ITEMS_SHOWN]
 
