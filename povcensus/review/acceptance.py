@@ -213,12 +213,15 @@ def _open_items(
             )
         )
     unit_ids = list(units.order_by("pk").values_list("pk", flat=True)[:OPEN_ITEMS_SHOWN])
-    for item in (
+    for assigned in (
         Assignment.objects.filter(pk__in=unit_ids).select_related("household", "village")
     ).order_by("pk"):
-        name = item.household.number if item.household is not None else item.village.name
+        household = assigned.household
+        name = household.number if household is not None else assigned.village.name
         found.append(
-            report.OpenItem("尚未报送", f"{item.village.name}（{item.village_id}）", str(name))
+            report.OpenItem(
+                "尚未报送", f"{assigned.village.name}（{assigned.village_id}）", str(name)
+            )
         )
     return found[:OPEN_ITEMS_SHOWN]
 
