@@ -288,7 +288,8 @@ def submission_receive(
     """Store one OpenRosa submission (or one part of a split upload).
 
     Preconditions: ``actor`` is authenticated.  Writes, in one transaction: ``Submission``
-    (+ members, attachments), the unit's progress, audit ``collection.submission_received``
+    (+ members, attachments), the unit's progress, what the ``hooks.on_version_stored``
+    hooks write (review: the unit's case), audit ``collection.submission_received``
     or ``collection.submission_edited`` (``collection.attachments_received`` for later
     parts), and publishes ``collection.submission_received`` (rule check).  Raises
     ``collection.*`` codes (400 malformed, 403 not assigned, 404 unknown form or unit,

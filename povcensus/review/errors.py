@@ -17,9 +17,6 @@ NOT_ALLOWED = ErrorCode(
 NO_PERMISSION = ErrorCode("review.no_permission", _("您没有对本案例执行“%(action)s”的权限。"), 403)
 OWN_CASE = ErrorCode("review.own_case", _("不能审核自己采集的案例，请由其他审核人员处理。"), 403)
 REASON_REQUIRED = ErrorCode("review.reason_required", _("请填写退回原因。"))
-CORRECTION_REASON_REQUIRED = ErrorCode(
-    "review.correction_reason_required", _("请填写更正原因（统计法要求每项修改都有记录）。")
-)
 BAD_TARGET = ErrorCode(
     "review.bad_target", _("案例不能从“%(state)s”退回到“%(target)s”，只能退回到更低的审核层级。")
 )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from povcensus.accounts.roles import Perm
@@ -23,7 +24,7 @@ from povcensus.assignment.hooks import RecordedNonInterview
 from povcensus.assignment.services.collection import unit_mark_returned
 from povcensus.audit.services import audit_record
 from povcensus.collection.hooks import StoredVersion
-from povcensus.collection.models import Submission, SubmissionSource
+from povcensus.collection.models import SubmissionSource
 from povcensus.core.errors import NOT_FOUND, ApplicationError
 from povcensus.review import errors
 from povcensus.review.models import (
@@ -44,7 +45,7 @@ from povcensus.review.transitions import (
     Transition,
     transition_for,
 )
-from povcensus.team.models import Team, TeamMember
+from povcensus.team.models import TeamMember
 
 # --- cases opened and moved by collection and assignment (hooks) ---------------------------
 
@@ -207,7 +208,13 @@ def _locked_case(actor: Any, case_id: int) -> Case:
     as ``selectors.case_scope_q``): a transition runs this for every click, and a lookup by
     key is cheaper than the scope's OR of area ranges and teams.
     """
-    case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("team")  # the supervisor, for the second review
+        .annotate(submission_version=F("current_submission__version_number"))
+        .filter(pk=case_id)
+        .first()
+    )
     if case is None or not case_visible(actor, case):
         raise ApplicationError(NOT_FOUND)
     return case
@@ -230,7 +237,7 @@ def _may(actor: Any, case: Case, perm: Perm) -> bool:
     if perm == Perm.REVIEW_INITIAL:
         return TeamMember.objects.filter(team_id=case.team_id, user_id=actor.pk).exists()
     if perm == Perm.REVIEW_SUPERVISOR:
-        return Team.objects.filter(pk=case.team_id, supervisor_id=actor.pk).exists()
+        return bool(case.team.supervisor_id == actor.pk)
     return True
 
 
@@ -265,15 +272,6 @@ def _check(actor: Any, case: Case, action: str) -> Transition:
     ):
         raise ApplicationError(errors.NOTHING_SUBMITTED)
     return row
-
-
-def _version_number(submission_id: int | None) -> int | None:
-    """The version number of the case's current submission (not the whole row: its XML is large)."""
-    if submission_id is None:
-        return None
-    return (
-        Submission.objects.filter(pk=submission_id).values_list("version_number", flat=True).first()
-    )
 
 
 def _update_versioned(case: Case, expected_version: int, **values: Any) -> None:
@@ -316,7 +314,8 @@ def case_transition(
     (``review.bad_comment``).  A return to the enumerator (*in_progress*) puts the unit
     back on the team's worklist (assignment status ``returned``).
 
-    Writes the case (version + 1), a ``CaseEvent``, its ``CaseComment`` rows; audit
+    Writes the case (version + 1), a ``CaseEvent``, its ``CaseComment`` rows (passing the
+    case on marks the open comments resolved); audit
     ``review.<submitted|approved|checked|county_accepted|province_accepted|returned>``.
     """
     case = _locked_case(actor, case_id)
@@ -352,7 +351,7 @@ def case_transition(
         at=now,
         reason=reason,
         submission_id=case.current_submission_id,
-        version_number=_version_number(case.current_submission_id),
+        version_number=getattr(case, "submission_version", None),
     )
     to_enumerator = target == CaseState.IN_PROGRESS
     values: dict[str, Any] = {
@@ -378,6 +377,10 @@ def case_transition(
             for c in pinned
         ]
     )
+    if row.action in PASSING_ACTIONS and case.last_return_id is not None:
+        # Passing the case on settles the comments made before (they stay in the history);
+        # a case never returned has none, and is spared the statement.
+        CaseComment.objects.filter(case=case, resolved_at__isnull=True).update(resolved_at=now)
     if to_enumerator:
         unit_mark_returned(assignment_id=case.assignment_id)
     audit_record(
@@ -471,8 +474,13 @@ def case_correct(
     queued); raises its ``collection.correction_*`` codes.  Writes the case (current
     version, version + 1; the state stays), a ``correct`` event; audit ``review.corrected``.
     """
+    from povcensus.collection.models import Submission
     from povcensus.collection.services import submission_correct
 
+    # Lock in the order submission_receive does (the submission, then the case): a device
+    # edit and a correction arriving at the same moment queue up instead of deadlocking.
+    current = Case.objects.filter(pk=case_id).values_list("current_submission_id", flat=True)
+    list(Submission.objects.select_for_update().filter(pk__in=current).values_list("pk"))
     case = _locked_case(actor, case_id)
     if case.version != expected_version:
         raise ApplicationError(errors.CONFLICT, state=_label(case.state))

@@ -72,8 +72,10 @@ def test_return_to_the_enumerator_puts_the_unit_back_and_resubmission_reopens(
     assert case.returned
     done.assignment.refresh_from_db()
     assert done.assignment.status == UnitStatus.RETURNED
+    household = done.assignment.household
+    assert household is not None
     again = submit_household(
-        done.assignment.household.number, deprecated_id=done.submission.instance_id, wage="30000"
+        household.number, deprecated_id=done.submission.instance_id, wage="30000"
     )
     assert again.case.pk == case.pk
     assert again.case.state == "submitted"
@@ -82,6 +84,10 @@ def test_return_to_the_enumerator_puts_the_unit_back_and_resubmission_reopens(
     assert again.case.comments.count() == 1  # comments are kept
     again.assignment.refresh_from_db()
     assert again.assignment.status == UnitStatus.SUBMITTED
+    approved = case_transition(
+        actor=supervisor, case_id=case.pk, action="approve", expected_version=again.case.version
+    )
+    assert approved.comments.get().resolved_at is not None  # settled once passed on
 
 
 def test_stale_version_is_a_conflict(world: Any, rules_pass: None) -> None:
@@ -94,3 +100,23 @@ def test_stale_version_is_a_conflict(world: Any, rules_pass: None) -> None:
         )
     assert refused.value.code == "review.conflict"
     assert refused.value.status == 409
+
+
+def test_a_village_questionnaire_opens_a_village_case(world: Any) -> None:
+    import uuid
+
+    from povcensus.assignment.models import Assignment
+    from povcensus.collection.services import submission_receive
+    from povcensus.review.models import Case
+
+    unit = Assignment.objects.select_related("team").filter(kind="village").first()
+    assert unit is not None
+    enumerator = unit.team.members.get(slot=1).user
+    xml = (
+        '<?xml version="1.0"?><data id="village" version="2023090101">'
+        f"<village_code>{unit.village_id}</village_code>"
+        f"<meta><instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>"
+    )
+    submission_receive(actor=enumerator, xml=xml.encode(), files=[])
+    case = Case.objects.get(assignment=unit)
+    assert (case.kind, case.state, case.area_code) == ("village", "submitted", unit.village_id)

@@ -190,6 +190,7 @@ def test_a_correction_makes_a_new_version_with_reason_and_the_diff_shows_it(
         reason="电话核实：工资性收入为3万元，张小明13岁",
     )
     assert case.state == "supervisor_approved"  # a correction does not move the case
+    assert case.current_submission_id is not None
     new = Submission.objects.get(pk=case.current_submission_id)
     assert new.source == "correction"
     assert new.version_number == 2
