@@ -64,6 +64,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--slowest", type=int, default=0, help="print each page's N slowest queries"
     )
+    parser.add_argument(
+        "--proposed-indexes",
+        action="store_true",
+        help="first add the queue-order indexes proposed to the case model (decision 0020)",
+    )
     args = parser.parse_args(argv)
 
     with postgres_database() as url:
