@@ -117,7 +117,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
                 )
             ],
             "level": level,
-            "bulk": level.perm != Perm.REVIEW_INITIAL,
+            "bulk": level.perm == Perm.REVIEW_SUPERVISOR,  # cases_bulk_approve approves
             "page": page,
             "rows": rows,
             "filters": filters,

@@ -215,6 +215,10 @@ def test_bulk_approval_passes_clean_cases_and_skips_the_rest(
     html = response.content.decode()
     assert "已批量通过 2 个案例" in html
     assert "1 个案例未通过" in html
+    # Bulk approval is the supervisor's second review only: the township queue has none.
+    township = client_for("jinshan_office").get("/review/?level=review.township")
+    assert f'data-case="{clean[0].pk}"' in township.content.decode()
+    assert 'id="bulk-approve"' not in township.content.decode()
 
 
 def test_correction_needs_a_reason_and_shows_as_a_diff(case: Case, client_for: Any) -> None:
