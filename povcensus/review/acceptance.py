@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -135,7 +135,7 @@ def _readiness(
     # Every case belongs to one unit of its village, so the units without a case are the
     # difference of two index counts (no anti-join over a province's units).
     uncollected = max(units.count() - sum(counts.values()), 0)
-    uncollected_units = units.filter(case__isnull=True)
+    uncollected_units = units.filter(~Exists(Case.objects.filter(assignment_id=OuterRef("pk"))))
     listings = VillageListing.objects.filter(
         _range_q("village_id", area.code), campaign=campaign
     ).exclude(state=ListingState.APPROVED)
