@@ -244,9 +244,9 @@ class CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
 
-# Counts on the pages stop here ("10000+"): a count must not scan a province's cases on
+# Counts on the pages stop here ("1000+"): a count must not scan a province's cases on
 # every page view.  Exact figures are in the acceptance report.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 def capped_count(cases: QuerySet[Any], cap: int = COUNT_CAP) -> int:
