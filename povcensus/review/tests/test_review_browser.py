@@ -46,14 +46,6 @@ def test_case_goes_from_collection_through_return_and_correction_to_province_acc
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    from povcensus.collection.openrosa.auth import forget_cached_users
-    from povcensus.collection.services import forget_form_shapes
-
-    # The demo may have been rebuilt for this committed database with new row ids
-    # (PostgreSQL sequences move on): drop the per-process caches keyed by them.
-    forget_form_shapes()
-    forget_cached_users()
-
     from povcensus.devtools.demo import DEMO_PASSWORD
     from povcensus.review.models import Case
     from povcensus.review.tests.conftest import household_numbers
