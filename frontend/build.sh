@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 OUT=../povcensus/questionnaires/static/questionnaires/webforms
 npm ci --no-audit --no-fund
 rm -rf "$OUT"
-./node_modules/.bin/esbuild src/preview.js \
+./node_modules/.bin/esbuild src/preview.js src/collect.js \
   --bundle --format=esm --minify --splitting --target=es2022 \
   --outdir="$OUT" --entry-names='[name]' --chunk-names='chunk-[hash]' --asset-names='asset-[hash]' \
   --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.png=file --loader:.svg=file \

@@ -13,9 +13,13 @@ class CollectionConfig(AppConfig):
         from povcensus.accounts.roles import Perm
         from povcensus.collection import audit_actions  # noqa: F401
         from povcensus.collection.api import router
+        from povcensus.collection.views import home_card_context
         from povcensus.core.api import api
+        from povcensus.core.views import register_home_card
 
         api.add_router("/", router)
+        register_navigation("collection:collect", _("调查采集"), Perm.SUBMISSION_CREATE)
         register_navigation(
             "collection:collect_settings", _("ODK Collect 设置"), Perm.SUBMISSION_CREATE
         )
+        register_home_card("collection/_home_card.html", Perm.SUBMISSION_CREATE, home_card_context)

@@ -65,3 +65,6 @@ CORRECTION_UNKNOWN_MEMBER = ErrorCode(
 CORRECTION_NO_CHANGES = ErrorCode(
     "collection.correction_no_changes", _("更正后的内容与原内容相同，没有需要更正的内容。")
 )
+NO_LIVE_FORM = ErrorCode(
+    "collection.no_live_form", _("本调查项目还没有启用“%(kind)s”的问卷版本，请联系普查办。"), 404
+)

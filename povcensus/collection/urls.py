@@ -1,4 +1,8 @@
-"""OpenRosa endpoints at the site root (ODK Collect appends /formList and /submission)."""
+"""URLs of collection.
+
+OpenRosa endpoints at the site root (ODK Collect appends /formList and /submission), and
+the browser collection pages under /collect/.
+"""
 
 from django.urls import path
 
@@ -19,6 +23,16 @@ urlpatterns = [
         "openrosa/forms/<str:form_id>/<str:version>/media/<str:filename>",
         openrosa.media_download,
         name="media",
+    ),
+    path("collect/", views.collect_view, name="collect"),
+    path("collect/units.json", views.collect_units_view, name="collect_units"),
+    path("collect/sw.js", views.collect_service_worker, name="collect_sw"),
+    path("collect/unit/<int:assignment_id>/", views.collect_unit_view, name="collect_unit"),
+    path("collect/edit/<int:submission_id>/", views.collect_edit_view, name="collect_edit"),
+    path(
+        "collect/edit/<int:submission_id>/instance.xml",
+        views.collect_instance_view,
+        name="collect_instance",
     ),
     path("collect/settings/", views.collect_settings, name="collect_settings"),
     path(

@@ -133,12 +133,19 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            # Queues: one level's cases of an area, oldest first.
+            # Queues: one level's cases, oldest first — of an area (a village, a small
+            # township), of a whole campaign (read in order, areas filtered on the way:
+            # decision 0020's measurement), of a team (the supervisor's queue).
             models.Index(
                 fields=["campaign", "state", "area_code", "waiting_since"],
                 name="review_case_queue",
             ),
-            models.Index(fields=["team", "state"], name="review_case_team"),
+            models.Index(
+                fields=["campaign", "state", "waiting_since", "id"], name="review_case_state_queue"
+            ),
+            models.Index(
+                fields=["team", "state", "waiting_since", "id"], name="review_case_team_queue"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,93 +7,23 @@ prefilled part beside the register and the per-capita income it recomputes.
 
 from __future__ import annotations
 
-import re
-import struct
-import zlib
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
 
+from povcensus.questionnaires.tests.webforms_driver import (
+    CHROMIUM_ARGS,
+    FLAGGED_INPUTS,
+    INCOME,
+    answer_remaining_choices,
+    choose,
+    question,
+    tiny_png,
+    type_like_a_person,
+)
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--run-all-compositor-stages-before-draw",
-]
-# For every still-unanswered required single choice, the option to pick (else the first).
-PREFERRED = {
-    "否",
-    "不享受",
-    "其他方式保障安全住房",
-    "达标",
-    "认可",
-    "满意",
-    "水泥路",
-    "清洁能源",
-}
-UNANSWERED_CHOICES = """() => Array.from(document.querySelectorAll('#webform .question-container'))
-  .filter(c => c.querySelector('label.required') && c.querySelector('input[type=radio]')
-               && !c.querySelector('input[type=radio]:checked')).map(c => c.id)"""
-FLAGGED_INPUTS = """() => Array.from(document.querySelectorAll('#webform .validation-message'))
-  .filter(m => m.style.display !== 'none' && m.textContent.trim())
-  .map(m => m.closest('.question-container'))
-  .filter(c => c && c.querySelector('input:not([type=radio]):not([type=checkbox]):not([type=file])'))
-  .map(c => c.id)"""
-INCOME = {"务工收入": "12000", "种植业收入": "3000.5", "养老金": "1800", "生产经营性支出": "1200"}
-
-
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
-        + chunk(b"IEND", b"")
-    )
-
-
-def _question(page: Any, label: str, nth: int = 0) -> Any:
-    exact = re.compile(r"^\s*" + re.escape(label) + r"\s*$")
-    return (
-        page.locator("#webform .question-container")
-        .filter(has=page.locator("label:not(.value-option)", has_text=exact))
-        .nth(nth)
-    )
-
-
-def _choose(page: Any, label: str, option: str) -> None:
-    _question(page, label).locator("label.value-option", has_text=option).first.click()
-
-
-def _type(page: Any, box: Any, text: str) -> None:
-    """Type like a person (PrimeVue number inputs ignore programmatic values)."""
-    box.click()
-    box.press("Control+A")
-    page.keyboard.type(text)
-    box.press("Tab")
-
-
-def _answer_remaining_choices(page: Any) -> None:
-    for _ in range(400):
-        ids = page.evaluate(UNANSWERED_CHOICES)
-        if not ids:
-            return
-        options = page.locator(f"[id='{ids[0]}'] label.value-option")
-        texts = [t.strip() for t in options.all_inner_texts()]
-        options.nth(next((i for i, t in enumerate(texts) if t in PREFERRED), 0)).click()
-    raise AssertionError("required choices keep appearing")
 
 
 def test_household_form_in_web_forms_submits_register_prefill_and_per_capita_income(
@@ -141,23 +71,25 @@ def test_household_form_in_web_forms_submits_register_prefill_and_per_capita_inc
             )
             page.wait_for_selector(".form-initialization-status.ready", state="attached")
 
-            _question(page, "户编号").locator(".p-select").click()
+            question(page, "户编号").locator(".p-select").click()
             page.locator("li[role=option]", has_text=household.number).first.click()
             page.get_by_text(f"户主 {household.head_name}").wait_for()
-            _choose(page, "调查结果", "完成调查")
-            _question(page, "姓名", len(members) - 1).wait_for()
+            choose(page, "调查结果", "完成调查")
+            question(page, "姓名", len(members) - 1).wait_for()
             for index, member in enumerate(members):  # prefilled from members.csv
-                name_box = _question(page, "姓名", index).locator("input").first
+                name_box = question(page, "姓名", index).locator("input").first
                 assert name_box.input_value() == member.name
-            _choose(page, "以上成员信息已逐一核实", "是")
+            choose(page, "以上成员信息已逐一核实", "是")
             for label, amount in INCOME.items():
-                _type(page, _question(page, label).locator("input").first, amount)
-            _type(page, _question(page, "距村主干路距离（公里）").locator("input").first, "1.5")
-            _type(page, _question(page, "受访者姓名").locator("input").first, "受访者")
-            _question(page, "户主（受访者）签字").locator("input[type=file]").set_input_files(
-                files=[{"name": "signature.png", "mimeType": "image/png", "buffer": _png()}]
+                type_like_a_person(page, question(page, label).locator("input").first, amount)
+            type_like_a_person(
+                page, question(page, "距村主干路距离（公里）").locator("input").first, "1.5"
             )
-            _answer_remaining_choices(page)
+            type_like_a_person(page, question(page, "受访者姓名").locator("input").first, "受访者")
+            question(page, "户主（受访者）签字").locator("input[type=file]").set_input_files(
+                files=[{"name": "signature.png", "mimeType": "image/png", "buffer": tiny_png()}]
+            )
+            answer_remaining_choices(page)
 
             result = page.locator("#preview-result")
             for _ in range(3):
@@ -168,8 +100,8 @@ def test_household_form_in_web_forms_submits_register_prefill_and_per_capita_inc
                 except PlaywrightTimeout:  # a required number the register left empty
                     for container in page.evaluate(FLAGGED_INPUTS):
                         box = page.locator(f"[id='{container}'] input").first
-                        _type(page, box, "6")
-                    _answer_remaining_choices(page)
+                        type_like_a_person(page, box, "6")
+                    answer_remaining_choices(page)
             result.wait_for(state="visible")
             assert errors == []
 

@@ -103,7 +103,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['team', 'state'], name='review_case_team'),
+            index=models.Index(fields=['campaign', 'state', 'waiting_since', 'id'], name='review_case_state_queue'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(fields=['team', 'state', 'waiting_since', 'id'], name='review_case_team_queue'),
         ),
         migrations.AddConstraint(
             model_name='case',

@@ -34,9 +34,19 @@ def _approve_or_return(actor: Any, case_id: int, action: str) -> Any:
     )
 
 
+@pytest.fixture
+def fresh_form_shapes() -> Any:
+    """Published form shapes are cached by id; a committed test may see the demo rebuilt."""
+    from povcensus.collection.services import forget_form_shapes
+
+    forget_form_shapes()
+    yield
+    forget_form_shapes()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_at_the_same_moment_one_wins_the_other_gets_the_conflict(
-    demo_world: Any, monkeypatch: Any
+    fresh_form_shapes: None, demo_world: Any, monkeypatch: Any
 ) -> None:
     from povcensus.rules import selectors
 

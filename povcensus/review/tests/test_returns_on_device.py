@@ -88,3 +88,36 @@ def test_collect_gets_the_returned_households_comments_with_their_last_answers(
     )
     xform = collect.get(download.replace("http://testserver", "")).content.decode()
     assert "pulldata('returns', 'comments', 'name', " in xform
+
+
+def test_the_browser_worklist_lists_the_returned_case_first_with_its_comments(
+    world: Any, client_for: Any, rules_pass: None
+) -> None:
+    """Review's own annotator, through the page the enumerator uses (/collect/units.json)."""
+    numbers = household_numbers()
+    done = submit_household(numbers[-1])  # the team's last household: not first by itself
+    client = client_for(done.enumerator.username)
+    before = client.get("/collect/units.json").json()["units"]
+    assert before[0]["id"] != done.assignment.pk
+    assert not any(u["returned"] for u in before)
+    case_transition(
+        actor=done.assignment.team.supervisor,
+        case_id=done.case.pk,
+        action="return",
+        expected_version=1,
+        reason="请核实成员信息",
+        comments=[{"field": "m_name", "member_index": 2, "text": "姓名与户口本不一致"}],
+    )
+    units = client.get("/collect/units.json").json()["units"]
+    first = units[0]
+    assert first["id"] == done.assignment.pk
+    assert first["returned"] is True
+    assert [(c["field"], c["member_index"], c["text"]) for c in first["comments"]] == [
+        ("m_name", 2, "姓名与户口本不一致")
+    ]
+    assert first["edit_of"] == done.submission.instance_id
+    assert first["edit_url"] == f"/collect/edit/{done.submission.pk}/"
+    assert sum(1 for u in units if u["returned"]) == 1
+    # Once the edit arrives the case is submitted again and leaves the returned list.
+    submit_household(done.assignment.household.number, deprecated_id=done.submission.instance_id)  # type: ignore[union-attr]
+    assert not any(u["returned"] for u in client.get("/collect/units.json").json()["units"])
