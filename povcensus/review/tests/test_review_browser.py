@@ -3,10 +3,11 @@
 A household questionnaire arrives over OpenRosa as ODK Collect sends it (Digest, multipart,
 photos); the rules check it on arrival.  In the browser the team's supervisor works the
 queue from the keyboard (j/k between cases, r to return with a reason and a comment pinned
-to a question); the enumerator finds the comment on their own review page and sends the
-corrected questionnaire as an edit (``deprecatedID`` naming the returned version, as
-Collect does); the supervisor approves with ``a``, then the township office, the county
-and the province pass it on; the case's history shows every step and the field changed.
+to a question); the enumerator finds the returned case first on the browser worklist with
+the comment, opens it as an edit of the returned version (Web Forms, ``deprecatedID``
+chain) and sends the corrected wage; the supervisor approves with ``a``, then the township
+office, the county and the province pass it on; the case's history shows every step and
+the field changed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from povcensus.questionnaires.tests.test_browser_preview import CHROMIUM_ARGS
+from povcensus.questionnaires.tests.webforms_driver import (
+    CHROMIUM_ARGS,
+    FLAGGED_INPUTS,
+    answer_remaining_choices,
+    question,
+    type_like_a_person,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +43,24 @@ def _post(username: str, xml: bytes) -> None:
     )
     response = CollectClient(Client(), username, DEMO_PASSWORD).post("/submission", body)
     assert response.status_code == 201, response.content
+
+
+def send_until_done(page: Any) -> None:
+    """Press the engine's Send until the page confirms (a required number the register left
+    empty gets a value), as the browser collection's own end-to-end test does."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    done = page.locator("#collect-done")
+    for _ in range(3):
+        page.get_by_role("button", name="Send").click()
+        try:
+            done.wait_for(state="visible", timeout=8000)
+            return
+        except PlaywrightTimeout:
+            for container in page.evaluate(FLAGGED_INPUTS):
+                type_like_a_person(page, page.locator(f"[id='{container}'] input").first, "6")
+            answer_remaining_choices(page)
+    done.wait_for(state="visible")
 
 
 def test_case_goes_from_collection_through_return_and_correction_to_province_acceptance(
@@ -112,25 +137,29 @@ def test_case_goes_from_collection_through_return_and_correction_to_province_acc
             page.wait_for_selector(f'[data-review-case="{second.pk}"]')  # on to the next case
             assert state() == "in_progress"
 
-            # The enumerator sees the returned case and the pinned comment.
+            # The enumerator finds the returned case first on the browser worklist, with the
+            # pinned comment, and on the review page; the worklist opens it as an edit of the
+            # returned version (deprecatedID chain), the wage is corrected and sent.
             page = signed_in(enumerator.username)
             page.goto(f"{url}/review/")
             row = page.locator(f'tr[data-case="{case.pk}"]')
             row.wait_for()
             assert "务工收入请核实，应为 38000 元" in row.inner_text()
-            page.click(f'tr[data-case="{case.pk}"] a.case-link')
-            page.wait_for_selector("#open-comments")
-            assert "h_wage_work" in page.locator("#open-comments").inner_text()
-            # … and sends the corrected questionnaire as an edit of the returned version.
-            _post(
-                enumerator.username,
-                clean_household_xml(
-                    first_number,
-                    instance_id=f"uuid:{uuid.uuid4()}",
-                    deprecated_id=first_id,
-                    wage="38000",
-                ),
-            )
+            page.goto(f"{url}/collect/")
+            unit = page.locator("table.collect-units tbody tr").first
+            assert unit.get_attribute("data-unit") == str(case.assignment_id)
+            assert "务工收入请核实，应为 38000 元" in unit.inner_text()
+            unit.get_by_role("link", name="修改退回问卷").click()
+            page.wait_for_url("**/collect/edit/*/")
+            page.wait_for_selector(".form-initialization-status.ready", state="attached")
+            wage = question(page, "务工收入").locator("input").first
+            assert wage.input_value().replace(",", "") == "36000"  # the returned version
+            type_like_a_person(page, wage, "38000")
+            send_until_done(page)
+            edited = page.locator("#collect-done").get_attribute("data-instance")
+            assert edited
+            assert edited != first_id
+            page.locator(f"#queue-list li[data-instance='{edited}'][data-state='sent']").wait_for()
             assert state() == "submitted"
 
             # Supervisor approves (a), township checks, county and province accept.
@@ -167,8 +196,8 @@ def test_case_goes_from_collection_through_return_and_correction_to_province_acc
             assert "务工收入与台账不符，请入户核实" in history
             assert "务工收入请核实，应为 38000 元" in history
             change = page.locator('#history tr[data-field="h_wage_work"]')
-            assert change.locator("td.old").inner_text() == "36000"
-            assert change.locator("td.new").inner_text() == "38000"
+            assert float(change.locator("td.old").inner_text()) == 36000  # Collect: "36000"
+            assert float(change.locator("td.new").inner_text()) == 38000  # Web Forms: "38000.0"
             assert page.locator("#case-state").get_attribute("data-state") == "province_accepted"
             assert errors == []
         finally:
