@@ -23,12 +23,6 @@ import common
 from bench_review import bulk_load, checked_submission, fmt, percentiles
 from common import Timer, django_setup, postgres_database, report
 
-# Queue order (oldest first) straight from an index, per campaign and per team.
-PROPOSED_INDEXES = (
-    "CREATE INDEX bench_case_state_waiting ON review_case (campaign_id, state, waiting_since, id)",
-    "CREATE INDEX bench_case_team_waiting ON review_case (team_id, state, waiting_since, id)",
-)
-
 
 class QueryClock:
     """A database execute wrapper that records (milliseconds, SQL) of every query."""
@@ -64,11 +58,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--slowest", type=int, default=0, help="print each page's N slowest queries"
     )
-    parser.add_argument(
-        "--proposed-indexes",
-        action="store_true",
-        help="first add the queue-order indexes proposed to the case model (decision 0020)",
-    )
     args = parser.parse_args(argv)
 
     with postgres_database() as url:
@@ -87,11 +76,6 @@ def main(argv: list[str]) -> int:
             enumerator, supervisor, submission_id = checked_submission()
         seconds, candidates = bulk_load(args.cases, submission_id, enumerator.pk)
         total = Case.objects.count()
-        if args.proposed_indexes:
-            with connection.cursor() as cursor:
-                for sql in PROPOSED_INDEXES:
-                    cursor.execute(sql)
-                cursor.execute("ANALYZE review_case")
         campaign_id = Case.objects.values_list("campaign_id", flat=True).first()
         town = Case.objects.values_list("township_code", flat=True).first()
 
@@ -157,8 +141,7 @@ def main(argv: list[str]) -> int:
         rows.append(("cases", f"{total:,} ({DEMO_CAMPAIGN_CODE})"))
         rows.append(("slowest page p95", f"{worst:.0f} ms"))
         overrides.disable()
-    title = f"review pages with {total:,} cases in PostgreSQL"
-    report(title + (" (+ proposed indexes)" if args.proposed_indexes else ""), rows)
+    report(f"review pages with {total:,} cases in PostgreSQL", rows)
     return 1 if failed else 0
 
 
