@@ -19,6 +19,7 @@ urlpatterns = [
     path("questionnaires/", include("povcensus.questionnaires.urls")),
     path("assignment/", include("povcensus.assignment.urls")),
     path("rules/", include("povcensus.rules.urls")),
+    path("review/", include("povcensus.review.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

@@ -49,6 +49,13 @@ def demo_world(transactional_db: Any) -> World:
 
     if not Campaign.objects.filter(code=DEMO_CAMPAIGN_CODE).exists():
         demo_build(households=DEMO_HOUSEHOLDS, seed=11)
+        # The rebuilt demo has new row ids (the flush does not reuse them): drop the
+        # per-process caches keyed by ids of the demo as it was.
+        from povcensus.collection.openrosa.auth import forget_cached_users
+        from povcensus.collection.services import forget_form_shapes
+
+        forget_form_shapes()
+        forget_cached_users()
     return World(campaign=Campaign.objects.get(code=DEMO_CAMPAIGN_CODE))
 
 

@@ -20,13 +20,16 @@ NAVIGATION: list[tuple[str, Any, Perm | None]] = [
     ("team:list", _("调查小组"), Perm.TEAM_MANAGE),
     ("accounts:audit_log", _("审计日志"), Perm.AUDIT_VIEW),
 ]
-EXTRA_NAVIGATION: list[tuple[str, Any, Perm | None]] = []
+EXTRA_NAVIGATION: list[tuple[str, Any, Perm | tuple[Perm, ...] | None]] = []
 
 
 def register_navigation(
-    url_name: str, label: Any, perm: Perm | None, *, after: str | None = None
+    url_name: str, label: Any, perm: Perm | tuple[Perm, ...] | None, *, after: str | None = None
 ) -> None:
-    """Let a later app add its page to the menu (e.g. the register, listing, review)."""
+    """Let a later app add its page to the menu (e.g. the register, listing, review).
+
+    ``perm`` may be a tuple: the entry shows to whoever holds any of them.
+    """
     EXTRA_NAVIGATION.append((url_name, label, perm))
 
 
@@ -37,7 +40,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     scope = scope_of(user)
     items = []
     for url_name, label, perm in [*NAVIGATION, *EXTRA_NAVIGATION]:
-        if perm is not None and not scope.has_perm(perm):
+        needed = perm if isinstance(perm, tuple) else (perm,) if perm is not None else ()
+        if needed and not any(scope.has_perm(p) for p in needed):
             continue
         try:
             url = reverse(url_name)

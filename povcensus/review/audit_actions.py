@@ -12,5 +12,7 @@ register_actions(
         "review.returned": _("审核：退回"),
         "review.corrected": _("审核：更正问卷数据"),
         "review.bulk_approved": _("审核：批量复审通过"),
+        "review.area_accepted": _("审核验收：地区（乡镇/县）验收"),
+        "review.acceptance_report_exported": _("导出审核验收报告"),
     }
 )

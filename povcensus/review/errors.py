@@ -25,3 +25,17 @@ NOTHING_SUBMITTED = ErrorCode("review.nothing_submitted", _("本案例还没有�
 NOT_CORRECTABLE = ErrorCode(
     "review.not_correctable", _("未能访问记录没有问卷数据，不能更正；请退回调查员补充说明。")
 )
+
+# Area acceptance (审核验收).
+AREA_LEVEL = ErrorCode("review.area_level", _("只能对乡镇或县进行验收。"))
+AREA_NOT_READY = ErrorCode(
+    "review.area_not_ready",
+    _(
+        "尚不能验收：%(below)s 个案例未达到本级审核，%(uncollected)s 个调查单位尚未报送，"
+        "%(listings)s 个村清查摸底表未审核，%(townships)s 个乡镇未验收。"
+    ),
+    409,
+)
+AREA_ALREADY_ACCEPTED = ErrorCode(
+    "review.area_already_accepted", _("%(name)s 已经验收，不能重复验收。"), 409
+)

@@ -218,3 +218,22 @@ class CaseComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.field}: {self.text[:20]}"
+
+
+# Area acceptance lives in its own module (written only by ``acceptance.area_accept``).
+from povcensus.review.models_acceptance import AcceptanceLevel, AreaAcceptance  # noqa: E402
+
+__all__ = [
+    "ACTION_LABELS",
+    "EVENT_CORRECT",
+    "EVENT_OPEN",
+    "STATE_LABELS",
+    "AcceptanceLevel",
+    "AreaAcceptance",
+    "Case",
+    "CaseComment",
+    "CaseEvent",
+    "CaseKind",
+    "EventAction",
+    "State",
+]
