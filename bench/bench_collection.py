@@ -1,6 +1,6 @@
 """Sustained submission throughput: ODK-style household submissions into PostgreSQL.
 
-    .venv/bin/python bench/run.py collection [-- --workers 4 --connections 16 --seconds 30]
+    .venv/bin/python bench/run.py collection [-- --workers 3 --connections 16 --seconds 30]
 
 A production-style server (gunicorn, several worker processes, the production settings
 module, DEBUG off) on a fresh PostgreSQL database holding the demo town; wrk (Debian's,
@@ -99,7 +99,7 @@ def wrk(
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=10)
