@@ -35,7 +35,12 @@ from povcensus.rules import errors, ir
 from povcensus.rules.models import RuleBookVersion
 from povcensus.rules.rulebook import RuleBook
 from povcensus.rules.schema import Level
-from povcensus.rules.selectors import CENSUS_JOB_KIND, campaign_context, compiled_rulebook
+from povcensus.rules.selectors import (
+    CENSUS_JOB_KIND,
+    campaign_context,
+    compiled_rulebook,
+    village_figures,
+)
 from povcensus.rules.services import active_rulebook_for
 from povcensus.rules.storage import bulk_replace_frames
 from povcensus.rules.vectorized import KEY, MEMBER_INDEX, VILLAGE_KEY, check_census, check_villages
@@ -279,7 +284,30 @@ def census_check(
     checked = check_census(
         book, frames.households, frames.members, context=context, progress=progress
     )
-    villages = check_villages(book, frames.villages, context=context)
+    village_frame = frames.villages
+    names = [n for n in ("roster_households", "household_cultivated_land") if n in book.context]
+    if village_frame.height and names:
+        area_of = dict(
+            zip(
+                frames.metas["submission_id"].cast(pl.String).to_list(),
+                frames.metas["area_code"].to_list(),
+                strict=True,
+            )
+        )
+        codes = [area_of[key] for key in village_frame[VILLAGE_KEY].to_list()]
+        figures = village_figures(campaign_id=campaign.pk, village_codes=codes)
+        village_frame = village_frame.with_columns(
+            pl.Series(f"_figure_{name}", [figures[c][name] for c in codes], dtype=pl.String)
+            for name in names
+        )
+    else:
+        names = []
+    villages = check_villages(
+        book,
+        village_frame,
+        context=context,
+        context_columns={name: f"_figure_{name}" for name in names},
+    )
     fields = {rule.id: json.dumps(list(rule.fields)) for rule in book.rules}
     household_ids = frames.households[KEY]
     village_ids = frames.villages[VILLAGE_KEY]

@@ -582,3 +582,62 @@ def failure_report(*, actor: Any, campaign: Campaign) -> FailureReport:
         by_team=by_team,
         by_enumerator=by_enumerator,
     )
+
+
+# ---- per-village figures for the cross-table village rules (VL-03, VL-04) ------------------
+def village_figures(
+    *, campaign_id: int, village_codes: Iterable[str]
+) -> dict[str, dict[str, str | None]]:
+    """Context values of each village's cross-table rules, as text (None: not known yet).
+
+    ``roster_households``: the village's survey-roster households without dissolved ones
+    (None until its listing is approved); ``household_cultivated_land``: the cultivated
+    land of its households' current questionnaires (None before the first arrives).
+    """
+    from povcensus.listing.models import (
+        ROSTER_INTERVIEW,
+        ROSTER_NON_INTERVIEW,
+        ListingEntry,
+        ListingState,
+        ListingStatus,
+        VillageListing,
+    )
+
+    codes = sorted(set(village_codes))
+    figures: dict[str, dict[str, str | None]] = {
+        code: {"roster_households": None, "household_cultivated_land": None} for code in codes
+    }
+    approved = set(
+        VillageListing.objects.filter(
+            campaign_id=campaign_id, village_id__in=codes, state=ListingState.APPROVED
+        ).values_list("village_id", flat=True)
+    )
+    for code in approved:
+        figures[code]["roster_households"] = "0"
+    roster = (ROSTER_INTERVIEW | ROSTER_NON_INTERVIEW) - {ListingStatus.DISSOLVED}
+    for code, count in (
+        ListingEntry.objects.filter(
+            listing__campaign_id=campaign_id,
+            listing__village_id__in=approved,
+            listing__state=ListingState.APPROVED,
+            status__in=list(roster),
+        )
+        .values_list("listing__village_id")
+        .annotate(n=Count("id"))
+    ):
+        figures[code]["roster_households"] = str(count)
+    land: dict[str, float] = {}
+    for code, data in Submission.objects.filter(
+        campaign_id=campaign_id,
+        is_current=True,
+        kind=FormKind.HOUSEHOLD,
+        area_code__in=codes,
+    ).values_list("area_code", "data"):
+        try:
+            value = float(data.get("k_cultivated_land") or 0)
+        except (TypeError, ValueError):
+            value = 0.0
+        land[code] = land.get(code, 0.0) + value
+    for code, total in land.items():
+        figures[code]["household_cultivated_land"] = f"{total:g}"
+    return figures

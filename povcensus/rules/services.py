@@ -41,6 +41,7 @@ from povcensus.rules.selectors import (
     compiled_rulebook,
     failure_export_rows,
     may_explain,
+    village_figures,
 )
 from povcensus.rules.storage import FailureRow, SubmissionMeta
 
@@ -310,7 +311,10 @@ def submission_check(*, submission_id: int) -> SubmissionCheck:
     context = campaign_context(campaign=campaign)
     indicators: dict[str, Any] = {}
     if submission.kind == FormKind.VILLAGE:
-        results = check_village(book, submission.data, context=context)
+        figures = village_figures(campaign_id=campaign.pk, village_codes=[submission.area_code])[
+            submission.area_code
+        ]
+        results = check_village(book, submission.data, context={**context, **figures})
     else:
         members = _members_of(submission)
         counts = census_counts_for(book=book, submission=submission, members=members)

@@ -43,7 +43,7 @@ def seed_submissions(template: Submission, count: int) -> list[int]:
     village.instance_id = village.root_instance_id = "uuid:generated-village"
     village.household = None
     village.kind = FormKind.VILLAGE
-    village.data = {**VILLAGE, "v_clinics": ""}
+    village.data = {**VILLAGE, "v_clinics": "", "v_registered_households": "999"}
     village.save()
     ids.append(village.pk)
     return ids
@@ -85,6 +85,11 @@ def test_census_job_stores_what_the_per_record_path_stores(
     assert len(per_record[0]) == 122
     assert any(f[2] == "ID-05" for f in per_record[1])  # census-wide duplicates are in play
     assert any(f[2] == "VL-01" for f in per_record[1])
+    # VL-04 compares the village form with its approved roster (figures from the listing)
+    vl04 = [f for f in per_record[1] if f[2] == "VL-04"]
+    assert len(vl04) == 1
+    assert "999" in vl04[0][6]
+    assert "调查底册户数（不含户消亡）999" not in vl04[0][6]
     SubmissionCheck.objects.all().delete()
     RuleFailure.objects.all().delete()
 
