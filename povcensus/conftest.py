@@ -16,11 +16,22 @@ DEMO_HOUSEHOLDS = 64  # 4 per former village: enough for every scoping case, fas
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    from django.db import connection
+
     from povcensus.devtools.demo import demo_build
 
     with django_db_blocker.unblock():
         demo_build(households=DEMO_HOUSEHOLDS, seed=11)
+    yield
+    # Browser tests leave a live-server request thread's connection behind on PostgreSQL;
+    # end it so the test database can be dropped (runs before pytest-django's teardown).
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @dataclass
