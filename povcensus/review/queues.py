@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
@@ -146,6 +147,30 @@ def _rule_checks() -> QuerySet[Any]:
     )
 
 
+def _unexplained_soft_failures() -> QuerySet[Any]:
+    """Soft failures of the case's current version that nobody has explained yet.
+
+    A subquery on the active rule book's results; explanations are keyed by case (root
+    instance), rule and member (0 for none).
+    """
+    from povcensus.rules.models import Explanation, RuleFailure
+
+    explained = Explanation.objects.annotate(member=Coalesce("member_index", Value(0))).filter(
+        root_instance_id=OuterRef("submission__root_instance_id"),
+        rule_id=OuterRef("rule_id"),
+        member=OuterRef("member"),
+    )
+    return (
+        RuleFailure.objects.filter(
+            submission_id=OuterRef("current_submission_id"),
+            rulebook__is_active=True,
+            severity="soft",
+        )
+        .annotate(member=Coalesce("member_index", Value(0)))
+        .filter(~Exists(explained))
+    )
+
+
 def review_queue(
     *, actor: Any, campaign_id: int, level: Level, filters: QueueFilters | None = None
 ) -> QuerySet[Case]:
@@ -177,7 +202,7 @@ def review_queue(
         if filters.failures == "hard":
             cases = cases.filter(Exists(checks.filter(hard_failures__gt=0)))
         elif filters.failures == "soft":
-            cases = cases.filter(Exists(checks.filter(soft_failures__gt=0)))
+            cases = cases.filter(Exists(_unexplained_soft_failures()))
         elif filters.failures == "clean":
             cases = cases.filter(Exists(checks.filter(hard_failures=0, soft_failures=0)))
         elif filters.failures == "unchecked":

@@ -282,6 +282,8 @@ def test_soft_failure_explained_on_the_page_lets_the_case_pass(
     client = client_for(case.team.supervisor.username)
     html = client.get(f"/review/cases/{case.pk}/").content.decode()
     assert 'data-explain="IN-08"' in html
+    soft_queue = "/review/?level=review.supervisor&failures=soft"
+    assert f'data-case="{case.pk}"' in client.get(soft_queue).content.decode()
     refused = act(client, case, "approve")
     assert refused.status_code in (400, 409)
     assert b"rules.soft_failures_unexplained" in refused.content
@@ -297,6 +299,8 @@ def test_soft_failure_explained_on_the_page_lets_the_case_pass(
     )
     assert explained.status_code == 204
     assert "户主患慢性病" in client.get(f"/review/cases/{case.pk}/").content.decode()
+    # explained: no longer among the cases with open soft failures
+    assert f'data-case="{case.pk}"' not in client.get(soft_queue).content.decode()
     assert act(client, case, "approve").status_code == 204
     assert Case.objects.get(pk=case.pk).state == "supervisor_approved"
 
