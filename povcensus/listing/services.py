@@ -449,6 +449,34 @@ def _signatures(listing: VillageListing) -> dict[str, Any]:
     }
 
 
+def _seal(
+    listing: VillageListing, actor: Any, *, signer: str, to_state: ListingState
+) -> VillageListing:
+    """Put ``signer``'s electronic seal on a complete listing.
+
+    Records who signed, the name as signed and when, moves the listing to ``to_state`` and
+    audits ``listing.village_signed`` or ``listing.township_signed``.
+    """
+    _check_complete(listing)
+    before = _signatures(listing)
+    listing.state = to_state
+    setattr(listing, f"{signer}_signed_by", actor)
+    setattr(listing, f"{signer}_signed_name", actor.display_name[:50])
+    setattr(listing, f"{signer}_signed_at", timezone.now())
+    listing.version += 1
+    listing.save()
+    audit_record(
+        actor=actor,
+        action=f"listing.{signer}_signed",
+        object_type="village_listing",
+        object_id=listing.pk,
+        area_code=listing.village_id,
+        before=before,
+        after=_signatures(listing),
+    )
+    return listing
+
+
 @transaction.atomic
 def listing_sign_village(*, actor: Any, listing_id: int, version: int) -> VillageListing:
     """The village committee signs its listing (村委会审核): open → village_signed.
@@ -461,24 +489,7 @@ def listing_sign_village(*, actor: Any, listing_id: int, version: int) -> Villag
     ``core.conflict``, ``listing.incomplete``.
     """
     listing = _signing(actor, listing_id, version, Perm.LISTING_SIGN_VILLAGE, ListingState.OPEN)
-    _check_complete(listing)
-    before = _signatures(listing)
-    listing.state = ListingState.VILLAGE_SIGNED
-    listing.village_signed_by = actor
-    listing.village_signed_name = actor.display_name[:50]
-    listing.village_signed_at = timezone.now()
-    listing.version += 1
-    listing.save()
-    audit_record(
-        actor=actor,
-        action="listing.village_signed",
-        object_type="village_listing",
-        object_id=listing.pk,
-        area_code=listing.village_id,
-        before=before,
-        after=_signatures(listing),
-    )
-    return listing
+    return _seal(listing, actor, signer="village", to_state=ListingState.VILLAGE_SIGNED)
 
 
 @transaction.atomic
@@ -495,24 +506,7 @@ def listing_sign_township(*, actor: Any, listing_id: int, version: int) -> Villa
     listing = _signing(
         actor, listing_id, version, Perm.LISTING_SIGN_TOWNSHIP, ListingState.VILLAGE_SIGNED
     )
-    _check_complete(listing)
-    before = _signatures(listing)
-    listing.state = ListingState.APPROVED
-    listing.township_signed_by = actor
-    listing.township_signed_name = actor.display_name[:50]
-    listing.township_signed_at = timezone.now()
-    listing.version += 1
-    listing.save()
-    audit_record(
-        actor=actor,
-        action="listing.township_signed",
-        object_type="village_listing",
-        object_id=listing.pk,
-        area_code=listing.village_id,
-        before=before,
-        after=_signatures(listing),
-    )
-    return listing
+    return _seal(listing, actor, signer="township", to_state=ListingState.APPROVED)
 
 
 @transaction.atomic
