@@ -244,22 +244,59 @@ def _merge_into_existing(
 
 
 _SUBMISSION_COLUMNS = (
-    "instance_id, root_instance_id, deprecated_id, previous_id, is_current, version_number, campaign_id, "
-    "form_version_id, kind, household_id, area_code, team_id, submitted_by_id, source, device_id, received_at, "
-    "xml, xml_sha256, instance_name, data, attachments_expected, attachments_complete, reason"
-)
+    "instance_id", "root_instance_id", "deprecated_id", "previous_id", "is_current",
+    "version_number", "campaign_id", "form_version_id", "kind", "household_id", "area_code",
+    "team_id", "submitted_by_id", "source", "device_id", "received_at", "xml", "xml_sha256",
+    "instance_name", "data", "attachments_expected", "attachments_complete", "reason",
+)  # fmt: skip
+_JSON_COLUMNS = frozenset({"data", "attachments_expected"})
 
 
-def _insert_submission(values: list[Any]) -> int:
-    """INSERT the submission row; plain SQL because this runs for every submission (decision 0016)."""
+def _insert_submission(submission: Submission) -> None:
+    """INSERT the (unsaved) submission row and give the object its id.
+
+    Plain SQL because this runs for every submission (decision 0016).
+    """
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    marks = ["%s"] * len(values)
-    marks[19] += json_cast  # data
-    marks[20] += json_cast  # attachments_expected
-    sql = f"INSERT INTO collection_submission ({_SUBMISSION_COLUMNS}) VALUES ({', '.join(marks)}) RETURNING id"  # noqa: S608
+    marks, values = [], []
+    for column in _SUBMISSION_COLUMNS:
+        value = getattr(submission, column)
+        if column in _JSON_COLUMNS:
+            marks.append("%s" + json_cast)
+            value = json.dumps(value, ensure_ascii=False)
+        else:
+            marks.append("%s")
+            if column == "received_at":
+                value = connection.ops.adapt_datetimefield_value(value)
+        values.append(value)
+    sql = f"INSERT INTO collection_submission ({', '.join(_SUBMISSION_COLUMNS)}) VALUES ({', '.join(marks)}) RETURNING id"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        return int(cursor.fetchone()[0])
+        submission.pk = int(cursor.fetchone()[0])
+    submission._state.adding = False
+
+
+def _carry_attachments(
+    previous: Submission, submission: Submission, *, resent: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """Copy the previous version's attachments to the new one, except those sent again.
+
+    ODK Central's rule; returns name → SHA-256 of what was carried.
+    """
+    carried = [
+        SubmissionAttachment(
+            submission=submission,
+            name=a.name,
+            content_type=a.content_type,
+            size=a.size,
+            sha256=a.sha256,
+            file=a.file.name,
+        )
+        for a in previous.attachments.all()
+        if a.name not in resent
+    ]
+    SubmissionAttachment.objects.bulk_create(carried)
+    return {a.name: a.sha256 for a in carried}
 
 
 def _insert_members(submission_id: int, rows: list[dict[str, str]]) -> None:
@@ -369,35 +406,7 @@ def _receive_once(
     expected = _expected_attachments(shape, fields, rows)
     received_at = timezone.now()
     text = xml.decode("utf-8")
-    submission_id = _insert_submission(
-        [
-            envelope.instance_id,
-            root_instance_id,
-            envelope.deprecated_id,
-            previous.pk if previous is not None else None,
-            True,
-            version_number,
-            unit.campaign_id,
-            shape.version_id,
-            shape.kind,
-            unit.household_id,
-            unit.area_code,
-            unit.team_id,
-            actor.pk,
-            source,
-            device_id[:120],
-            connection.ops.adapt_datetimefield_value(received_at),
-            text,
-            envelope.sha256,
-            envelope.instance_name[:200],
-            json.dumps(fields, ensure_ascii=False),
-            json.dumps(expected),
-            not expected,
-            "",
-        ]
-    )
     submission = Submission(
-        pk=submission_id,
         instance_id=envelope.instance_id,
         root_instance_id=root_instance_id,
         deprecated_id=envelope.deprecated_id,
@@ -421,27 +430,13 @@ def _receive_once(
         attachments_expected=expected,
         attachments_complete=not expected,
     )
-    submission._state.adding = False
+    _insert_submission(submission)
+    submission_id = submission.pk
     _insert_members(submission_id, rows.get("members", []))
 
     have: dict[str, str] = {}
     if previous is not None:
-        # Attachments carry over by name unless re-sent (ODK Central's rule).
-        resent = {f.name for f in files}
-        carried = [
-            SubmissionAttachment(
-                submission=submission,
-                name=a.name,
-                content_type=a.content_type,
-                size=a.size,
-                sha256=a.sha256,
-                file=a.file.name,
-            )
-            for a in previous.attachments.all()
-            if a.name not in resent
-        ]
-        SubmissionAttachment.objects.bulk_create(carried)
-        have = {a.name: a.sha256 for a in carried}
+        have = _carry_attachments(previous, submission, resent=frozenset(f.name for f in files))
     added = (
         _store_attachments(submission, files, max_size=max_attachment_bytes, existing=have)
         if files
@@ -530,6 +525,24 @@ def _set_meta(root: Any, *, instance_id: str, deprecated_id: str) -> None:
 
 
 @transaction.atomic
+def _set_leaves(
+    leaves: dict[str, Any], values: dict[str, str], *, member_index: int | None
+) -> list[dict[str, Any]]:
+    """Set named leaves of an instance to new values; the changes made (old → new)."""
+    changed: list[dict[str, Any]] = []
+    for name, value in values.items():
+        node = leaves.get(name)
+        if node is None:
+            raise ApplicationError(errors.CORRECTION_UNKNOWN_FIELD, field=name)
+        old = (node.text or "").strip()
+        if old != str(value):
+            node.text = str(value)
+            changed.append(
+                {"field": name, "member_index": member_index, "old": old, "new": str(value)}
+            )
+    return changed
+
+
 def submission_correct(
     *,
     actor: Any,
@@ -572,30 +585,13 @@ def submission_correct(
     envelope = read_envelope(previous.xml.encode("utf-8"), max_bytes=64 * 1024 * 1024)
     root = envelope.root
     leaves = _leaves(root, repeats)
-    changed: list[dict[str, Any]] = []
-    for name, value in changes.items():
-        node = leaves.get(name)
-        if node is None:
-            raise ApplicationError(errors.CORRECTION_UNKNOWN_FIELD, field=name)
-        old = (node.text or "").strip()
-        if old != str(value):
-            node.text = str(value)
-            changed.append({"field": name, "member_index": None, "old": old, "new": str(value)})
+    changed = _set_leaves(leaves, changes, member_index=None)
     member_rows = _repeat_rows(root, "members") if "members" in repeats else []
     for index, fields in sorted((member_changes or {}).items()):
         if index < 1 or index > len(member_rows):
             raise ApplicationError(errors.CORRECTION_UNKNOWN_MEMBER, index=index)
         row_leaves = _leaves(member_rows[index - 1], repeats - {"members"})
-        for name, value in fields.items():
-            node = row_leaves.get(name)
-            if node is None:
-                raise ApplicationError(errors.CORRECTION_UNKNOWN_FIELD, field=name)
-            old = (node.text or "").strip()
-            if old != str(value):
-                node.text = str(value)
-                changed.append(
-                    {"field": name, "member_index": index, "old": old, "new": str(value)}
-                )
+        changed += _set_leaves(row_leaves, fields, member_index=index)
     if not changed:
         raise ApplicationError(errors.CORRECTION_NO_CHANGES)
 
@@ -607,7 +603,7 @@ def submission_correct(
     received_at = timezone.now()
     text = xml.decode("utf-8")
     sha = hashlib.sha256(xml).hexdigest()
-    submission = Submission.objects.create(
+    submission = Submission(
         instance_id=instance_id,
         root_instance_id=previous.root_instance_id,
         deprecated_id=previous.instance_id,
@@ -631,20 +627,9 @@ def submission_correct(
         attachments_complete=previous.attachments_complete,
         reason=reason[:500],
     )
+    _insert_submission(submission)
     _insert_members(submission.pk, rows.get("members", []))
-    SubmissionAttachment.objects.bulk_create(
-        [
-            SubmissionAttachment(
-                submission=submission,
-                name=a.name,
-                content_type=a.content_type,
-                size=a.size,
-                sha256=a.sha256,
-                file=a.file.name,
-            )
-            for a in previous.attachments.all()
-        ]
-    )
+    _carry_attachments(previous, submission)
     audit_record(
         actor=actor,
         action="collection.submission_corrected",
