@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
         from povcensus.questionnaires.models import FormKind
         from povcensus.questionnaires.selectors import live_version, version_media
         from povcensus.questionnaires.xlsform import compile_xlsform
-        from povcensus.register.models import Household, Member
+        from povcensus.register.models import MEMBER_ANSWER_FIELDS, Household, Member
 
         build = Timer()
         with build.measure():
@@ -74,22 +74,7 @@ def main(argv: list[str]) -> int:
                 writer.writerows(
                     Member.objects.filter(household__campaign=campaign)
                     .order_by("household_id", "seq")
-                    .values_list(
-                        "household__number",
-                        "seq",
-                        "name",
-                        "sex",
-                        "id_type",
-                        "id_number",
-                        "relation",
-                        "ethnicity",
-                        "education",
-                        "student_status",
-                        "health",
-                        "labour_skill",
-                        "work_status",
-                        "work_months",
-                    )
+                    .values_list("household__number", *MEMBER_ANSWER_FIELDS)
                 )
                 out.getvalue().encode("utf-8")
             best_base = min(best_base, baseline.seconds)

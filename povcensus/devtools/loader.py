@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from povcensus.core.progress import NullProgress, Progress
 from povcensus.devtools.generator import HouseholdRecord
-from povcensus.register.models import Household, Member
+from povcensus.register.models import MEMBER_ANSWER_FIELDS, Household, Member
 
 BATCH = 5000
 
@@ -43,19 +43,7 @@ HOUSEHOLD_COLUMNS = (
 MEMBER_COLUMNS = (
     "household_id",
     "campaign_id",
-    "seq",
-    "name",
-    "sex",
-    "id_type",
-    "id_number",
-    "relation",
-    "ethnicity",
-    "education",
-    "student_status",
-    "health",
-    "labour_skill",
-    "work_status",
-    "work_months",
+    *MEMBER_ANSWER_FIELDS,
     "phone",
     "extra",
 )

@@ -32,7 +32,7 @@ from povcensus.questionnaires.prefill import (
     PrefillMember,
     build_prefill,
 )
-from povcensus.register.models import Household, Member
+from povcensus.register.models import MEMBER_ANSWER_FIELDS, Household, Member
 
 VIEW_PERMS = (Perm.FORM_MANAGE, Perm.SUBMISSION_VIEW)
 
@@ -121,22 +121,7 @@ HOUSEHOLD_COLUMNS = (
     "other_causes",
     "phone",
 )
-MEMBER_COLUMNS = (
-    "household_id",
-    "seq",
-    "name",
-    "sex",
-    "id_type",
-    "id_number",
-    "relation",
-    "ethnicity",
-    "education",
-    "student_status",
-    "health",
-    "labour_skill",
-    "work_status",
-    "work_months",
-)
+MEMBER_COLUMNS = ("household_id", *MEMBER_ANSWER_FIELDS)
 
 
 def prefill_households(households: QuerySet[Household]) -> list[PrefillHousehold]:

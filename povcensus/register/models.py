@@ -59,6 +59,25 @@ class Household(TimeStampedModel):
         return f"{self.number} {self.head_name}"
 
 
+# A member's register answers in the national system's order: what an import writes, the
+# prefill media and the loaders carry (one list, used wherever member rows are copied).
+MEMBER_ANSWER_FIELDS = (
+    "seq",
+    "name",
+    "sex",
+    "id_type",
+    "id_number",
+    "relation",
+    "ethnicity",
+    "education",
+    "student_status",
+    "health",
+    "labour_skill",
+    "work_status",
+    "work_months",
+)
+
+
 class Member(models.Model):
     # (household, seq) is unique, so the household's own index would be redundant.
     household = models.ForeignKey(

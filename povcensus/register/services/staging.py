@@ -27,7 +27,7 @@ from django.db import connection
 from django.db.models import F
 
 from povcensus.register import errors
-from povcensus.register.models import Household, Member
+from povcensus.register.models import MEMBER_ANSWER_FIELDS, Household, Member
 from povcensus.register.parsing import (
     STAGE_COLUMNS,
     STAGE_INT_COLUMNS,
@@ -62,21 +62,7 @@ HOUSEHOLD_FIELDS = (
     ("main_cause", "main_cause"),
     ("other_causes", "other_causes"),
 )
-MEMBER_FIELDS = (
-    "seq",
-    "name",
-    "sex",
-    "id_type",
-    "id_number",
-    "relation",
-    "ethnicity",
-    "education",
-    "student_status",
-    "health",
-    "labour_skill",
-    "work_status",
-    "work_months",
-)
+MEMBER_FIELDS = MEMBER_ANSWER_FIELDS
 _SEQ_OFFSET = 1000  # members renumbered in two steps, past any real seq
 
 
