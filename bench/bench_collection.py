@@ -52,10 +52,30 @@ end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. boundary
 wrk.headers["X-OpenRosa-Version"] = "1.0"
+-- The body is cut once at its placeholders, so that each request only joins strings:
+-- the load generator must stay light beside the server on the same two cores.
+local head = "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; filename=\"submission.xml\"\r\nContent-Type: text/xml\r\n\r\n"
+local tail = "\r\n--" .. boundary .. "--\r\n"
+local pieces, slots = {head}, {}
+local at = 1
+while true do
+  local i, j, name = template:find("__(%u+)__", at)
+  if not i then break end
+  pieces[#pieces] = pieces[#pieces] .. template:sub(at, i - 1)
+  table.insert(pieces, "")
+  slots[#pieces] = name
+  table.insert(pieces, "")
+  at = j + 1
+end
+pieces[#pieces] = pieces[#pieces] .. template:sub(at) .. tail
 request = function()
-  local xml = template:gsub("__IID__", "uuid:" .. uuid()):gsub("__HH__", numbers[math.random(1, #numbers)])
-  local body = "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; filename=\"submission.xml\"\r\nContent-Type: text/xml\r\n\r\n" .. xml .. "\r\n--" .. boundary .. "--\r\n"
-  return wrk.format(nil, nil, nil, body)
+  local iid, hh = "uuid:" .. uuid(), numbers[math.random(1, #numbers)]
+  local parts = {}
+  for k = 1, #pieces do
+    local slot = slots[k]
+    if slot == "IID" then parts[k] = iid elseif slot == "HH" then parts[k] = hh else parts[k] = pieces[k] end
+  end
+  return wrk.format(nil, nil, nil, table.concat(parts))
 end
 response = function(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
 done = function(summary, latency, requests)
@@ -78,6 +98,43 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds so far: the whole machine (busy, idle) and each PostgreSQL and gunicorn process.
+
+    Read from /proc (Linux).  Keys: ``busy``, ``idle``, ``postgres:<pid>``, ``server:<pid>``.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    seconds = {
+        "busy": (sum(values[:8]) - values[3] - values[4]) / tick,
+        "idle": (values[3] + values[4]) / tick,
+    }
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        rest = stat[stat.rindex(")") + 2 :].split()
+        for prefix, key in (("postgres", "postgres"), ("gunicorn", "server")):
+            if name.startswith(prefix):
+                seconds[f"{key}:{entry.name}"] = (int(rest[11]) + int(rest[12])) / tick
+    return seconds
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds spent between two readings, by kind (processes that ended are not counted)."""
+    used = {"busy": after["busy"] - before["busy"], "idle": after["idle"] - before["idle"]}
+    used["postgres"] = used["server"] = 0.0
+    for key, value in after.items():
+        kind = key.split(":")[0]
+        if kind in ("postgres", "server"):
+            used[kind] += value - before.get(key, 0.0)
+    return used
 
 
 def wrk(
@@ -203,6 +260,7 @@ def main(argv: list[str]) -> int:
                 seconds=args.warmup,
                 headers=headers,
             )
+            cpu_before, children_before = cpu_seconds(), os.times()
             measured = wrk(
                 base + "/submission",
                 script,
@@ -210,6 +268,11 @@ def main(argv: list[str]) -> int:
                 seconds=args.seconds,
                 headers=headers,
             )
+            cpu_after, children_after = cpu_seconds(), os.times()
+            load_generator = (children_after.children_user + children_after.children_system) - (
+                children_before.children_user + children_before.children_system
+            )
+            cpu = cpu_used(cpu_before, cpu_after)
             stored = Submission.objects.count() - before
             empty = wrk(
                 base + "/healthz",
@@ -238,6 +301,15 @@ def main(argv: list[str]) -> int:
             (
                 "latency",
                 f"p50 {measured['p50']:.1f} ms · p95 {measured['p95']:.1f} ms · p99 {measured['p99']:.1f} ms",
+            ),
+            (
+                "CPU per submission",
+                " · ".join(
+                    f"{label} {1000 * cpu[key] / measured['requests']:.2f} ms"
+                    for label, key in (("app server", "server"), ("PostgreSQL", "postgres"))
+                )
+                + f" · wrk {1000 * load_generator / measured['requests']:.2f} ms"
+                + f" · machine idle {100 * cpu['idle'] / (cpu['idle'] + cpu['busy']):.0f} %",
             ),
             ("empty endpoint", f"{empty['rate']:.0f} req/s · p95 {empty['p95']:.1f} ms"),
             (
