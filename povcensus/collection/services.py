@@ -252,10 +252,17 @@ _SUBMISSION_COLUMNS = (
 _JSON_COLUMNS = frozenset({"data", "attachments_expected"})
 
 
+class _InstanceStoredError(Exception):
+    """The instanceID is already stored: answer from the stored row (a duplicate or conflict)."""
+
+
 def _insert_submission(submission: Submission) -> None:
     """INSERT the (unsaved) submission row and give the object its id.
 
-    Plain SQL because this runs for every submission (decision 0016).
+    Plain SQL because this runs for every submission (decision 0016).  The insert is also
+    the duplicate check: ``ON CONFLICT (instance_id) DO NOTHING`` returns no row when the
+    instance is stored already (or was committed meanwhile by a racing copy), and then
+    :class:`_InstanceStoredError` is raised.
     """
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     marks, values = [], []
@@ -269,10 +276,13 @@ def _insert_submission(submission: Submission) -> None:
             if column == "received_at":
                 value = connection.ops.adapt_datetimefield_value(value)
         values.append(value)
-    sql = f"INSERT INTO collection_submission ({', '.join(_SUBMISSION_COLUMNS)}) VALUES ({', '.join(marks)}) RETURNING id"  # noqa: S608
+    sql = f"INSERT INTO collection_submission ({', '.join(_SUBMISSION_COLUMNS)}) VALUES ({', '.join(marks)}) ON CONFLICT (instance_id) DO NOTHING RETURNING id"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        submission.pk = int(cursor.fetchone()[0])
+        row = cursor.fetchone()
+    if row is None:
+        raise _InstanceStoredError
+    submission.pk = int(row[0])
     submission._state.adding = False
 
 
@@ -332,9 +342,13 @@ def submission_receive(
     ``collection.*`` codes (400 malformed, 403 not assigned, 404 unknown form or unit,
     409 conflict, 413 too large); nothing is written then.
 
-    Two copies of one instance arriving at the same moment (a retry racing its original)
-    collide on the unique instanceID: the loser's transaction is rolled back and run
-    again, and then finds the winner's row (a duplicate, or a conflict).
+    The common case (a new instance) costs no duplicate lookup: the insert itself finds a
+    stored instanceID, and then — or when anything else refuses the submission, so that a
+    stored instance is still answered as before (a resend after its household moved to
+    another team is a duplicate, not a 403) — the transaction is rolled back and run again
+    looking the instance up first.  Two copies of one instance arriving at the same moment
+    (a retry racing its original) end the same way: the loser waits for the winner's
+    commit, then answers from its row (a duplicate, or a conflict).
     """
     arguments = {
         "actor": actor,
@@ -346,14 +360,15 @@ def submission_receive(
         "max_attachment_bytes": max_attachment_bytes,
     }
     try:
-        return _receive_once(**arguments)
-    except IntegrityError:
-        return _receive_once(**arguments)
+        return _receive_once(**arguments, look_up_first=False)
+    except (_InstanceStoredError, ApplicationError, IntegrityError):
+        return _receive_once(**arguments, look_up_first=True)
 
 
 @transaction.atomic
 def _receive_once(
     *,
+    look_up_first: bool,
     actor: Any,
     xml: bytes,
     files: list[IncomingFile],
@@ -369,16 +384,12 @@ def _receive_once(
             errors.UNKNOWN_FORM, form_id=envelope.form_id, version=envelope.version
         )
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM collection_submission WHERE instance_id = %s", [envelope.instance_id]
-        )
-        found = cursor.fetchone()
-    if found is not None:
-        existing = Submission.objects.get(pk=found[0])
-        return _merge_into_existing(
-            existing, envelope, files, actor=actor, max_size=max_attachment_bytes
-        )
+    if look_up_first:
+        existing = Submission.objects.filter(instance_id=envelope.instance_id).first()
+        if existing is not None:
+            return _merge_into_existing(
+                existing, envelope, files, actor=actor, max_size=max_attachment_bytes
+            )
 
     fields, rows = flatten_instance(envelope.root, repeats=shape.repeats)
     unit = _resolve_unit(actor=actor, shape=shape, fields=fields)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from lxml import etree
 
@@ -171,6 +172,73 @@ def test_identical_resend_is_success_without_a_second_record(collect: CollectCli
     assert again.status_code == 201
     assert "无需重复提交" in message(again)
     assert counts() == before
+
+
+def test_resend_after_the_household_moved_to_another_team_is_still_a_duplicate(
+    collect: CollectClient, world: Any
+) -> None:
+    # The enumerator's phone resends what was stored before the household was moved: the
+    # answer stays "already received", not "not assigned to you".
+    from django.db import transaction
+
+    from povcensus.assignment.services import assignment_reassign
+    from povcensus.core.errors import ApplicationError
+    from povcensus.team.models import Team
+
+    assert collect.post("/submission", payload("household-first.multipart")).status_code == 201
+    unit = Assignment.objects.get(household__number="4312021102010001")
+    for team in Team.objects.filter(campaign=world.campaign).exclude(pk=unit.team_id):
+        try:
+            with transaction.atomic():
+                assignment_reassign(
+                    actor=world.user("jinshan_office"),
+                    assignment_id=unit.pk,
+                    team_id=team.pk,
+                    reason="调查员调整",
+                )
+            break
+        except ApplicationError:
+            continue
+    else:
+        pytest.fail("no team may take the household")
+    before = counts()
+    again = collect.post("/submission", payload("household-first.multipart"))
+    assert again.status_code == 201
+    assert "无需重复提交" in message(again)
+    assert counts() == before
+    # A new instance for the moved household is refused.
+    other = payload("household-first.multipart").replace(FIRST_ID.encode(), EDIT_ID.encode())
+    refused = collect.post("/submission", other)
+    assert refused.status_code == 403
+    assert counts() == before
+
+
+def test_with_the_database_task_backend_the_rule_check_is_queued_and_run_by_the_worker(
+    collect: CollectClient, monkeypatch: Any
+) -> None:
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from povcensus.rules.models import SubmissionCheck
+
+    tasks = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with override_settings(TASKS=tasks):
+        assert collect.post("/submission", payload("household-first.multipart")).status_code == 201
+        submission = Submission.objects.get(instance_id=FIRST_ID)
+        (row,) = DBTaskResult.objects.all()
+        assert (row.task_path, row.args_kwargs["kwargs"]) == (
+            "povcensus.rules.tasks.check_submission",
+            {"submission_id": submission.pk},
+        )
+        assert not SubmissionCheck.objects.exists()
+        # The worker recycles connections between tasks; the test's transaction must stay.
+        monkeypatch.setattr(
+            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+        )
+        call_command("db_worker", "--batch", "--queue-name", "*", verbosity=0)
+    row.refresh_from_db()
+    assert row.status == "SUCCESSFUL", row.traceback
+    assert SubmissionCheck.objects.filter(submission=submission).count() == 1
 
 
 def test_conflicting_resend_is_409_and_changes_nothing(collect: CollectClient) -> None:
