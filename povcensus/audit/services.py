@@ -64,17 +64,22 @@ def _chain_of_this_connection() -> int:
     return int(connection.connection.info.backend_pid) % chains
 
 
+_TAIL = "SELECT seq, hash FROM audit_auditevent WHERE chain = %s ORDER BY seq DESC LIMIT 1"
+
+
 def _lock_chain_and_read_tail(chain: int) -> tuple[int, str]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_KEY, chain])
     # Plain SQL: this runs inside every audited write (a submission, say), where the ORM's
     # query compilation alone cost several times the database's own work (decision 0003).
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT seq, hash FROM audit_auditevent WHERE chain = %s ORDER BY seq DESC LIMIT 1",
-            [chain],
-        )
+        if connection.vendor == "postgresql":
+            # Two statements in one round trip (simple query protocol): the second takes its
+            # own snapshot after the lock is granted, so it sees the previous holder's row.
+            cursor.execute(
+                f"SELECT pg_advisory_xact_lock(%s, %s); {_TAIL}", [_CHAIN_LOCK_KEY, chain, chain]
+            )
+            cursor.nextset()
+        else:
+            cursor.execute(_TAIL, [chain])
         tail = cursor.fetchone()
     return (int(tail[0]), str(tail[1])) if tail else (0, GENESIS)
 
