@@ -256,15 +256,17 @@ class _InstanceStoredError(Exception):
     """The instanceID is already stored: answer from the stored row (a duplicate or conflict)."""
 
 
-def _insert_submission(submission: Submission) -> None:
-    """INSERT the (unsaved) submission row and give the object its id.
+def _insert_submission(submission: Submission, members: list[dict[str, str]]) -> None:
+    """INSERT the (unsaved) submission row and its member rows; give the object its id.
 
-    Plain SQL because this runs for every submission (decision 0016).  The insert is also
-    the duplicate check: ``ON CONFLICT (instance_id) DO NOTHING`` returns no row when the
-    instance is stored already (or was committed meanwhile by a racing copy), and then
-    :class:`_InstanceStoredError` is raised.
+    Plain SQL because this runs for every submission (decision 0016); on PostgreSQL one
+    statement (the members in a data-modifying CTE), on SQLite two.  The insert is also the
+    duplicate check: ``ON CONFLICT (instance_id) DO NOTHING`` returns no row (and writes no
+    member) when the instance is stored already (or was committed meanwhile by a racing
+    copy), and then :class:`_InstanceStoredError` is raised.
     """
-    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    postgres = connection.vendor == "postgresql"
+    json_cast = "::jsonb" if postgres else ""
     marks, values = [], []
     for column in _SUBMISSION_COLUMNS:
         value = getattr(submission, column)
@@ -276,10 +278,28 @@ def _insert_submission(submission: Submission) -> None:
             if column == "received_at":
                 value = connection.ops.adapt_datetimefield_value(value)
         values.append(value)
-    sql = f"INSERT INTO collection_submission ({', '.join(_SUBMISSION_COLUMNS)}) VALUES ({', '.join(marks)}) ON CONFLICT (instance_id) DO NOTHING RETURNING id"  # noqa: S608
+    insert = f"INSERT INTO collection_submission ({', '.join(_SUBMISSION_COLUMNS)}) VALUES ({', '.join(marks)}) ON CONFLICT (instance_id) DO NOTHING RETURNING id"  # noqa: S608
+    member_data = [json.dumps(row, ensure_ascii=False) for row in members]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
+        if postgres and members:
+            rows = ", ".join(["(%s, %s)"] * len(members))
+            cursor.execute(
+                f"WITH s AS ({insert}), m AS ("  # noqa: S608
+                'INSERT INTO collection_submissionmember (submission_id, "index", data) '
+                f"SELECT s.id, v.i, v.d::jsonb FROM s CROSS JOIN (VALUES {rows}) AS v(i, d)"
+                ") SELECT id FROM s",
+                [*values, *(p for i, d in enumerate(member_data, start=1) for p in (i, d))],
+            )
+            row = cursor.fetchone()
+        else:
+            cursor.execute(insert, values)
+            row = cursor.fetchone()
+            if row is not None and members:
+                cursor.execute(
+                    'INSERT INTO collection_submissionmember (submission_id, "index", data) '  # noqa: S608
+                    f"VALUES {', '.join(['(%s, %s, %s)'] * len(members))}",
+                    [p for i, d in enumerate(member_data, start=1) for p in (row[0], i, d)],
+                )
     if row is None:
         raise _InstanceStoredError
     submission.pk = int(row[0])
@@ -307,19 +327,6 @@ def _carry_attachments(
     ]
     SubmissionAttachment.objects.bulk_create(carried)
     return {a.name: a.sha256 for a in carried}
-
-
-def _insert_members(submission_id: int, rows: list[dict[str, str]]) -> None:
-    if not rows:
-        return
-    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    values = ", ".join([f"(%s, %s, %s{json_cast})"] * len(rows))
-    sql = f'INSERT INTO collection_submissionmember (submission_id, "index", data) VALUES {values}'  # noqa: S608
-    params: list[Any] = []
-    for index, row in enumerate(rows, start=1):
-        params += [submission_id, index, json.dumps(row, ensure_ascii=False)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def submission_receive(
@@ -441,9 +448,8 @@ def _receive_once(
         attachments_expected=expected,
         attachments_complete=not expected,
     )
-    _insert_submission(submission)
+    _insert_submission(submission, rows.get("members", []))
     submission_id = submission.pk
-    _insert_members(submission_id, rows.get("members", []))
 
     have: dict[str, str] = {}
     if previous is not None:
@@ -638,8 +644,7 @@ def submission_correct(
         attachments_complete=previous.attachments_complete,
         reason=reason[:500],
     )
-    _insert_submission(submission)
-    _insert_members(submission.pk, rows.get("members", []))
+    _insert_submission(submission, rows.get("members", []))
     _carry_attachments(previous, submission)
     audit_record(
         actor=actor,
