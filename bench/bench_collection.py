@@ -100,10 +100,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def cpu_seconds() -> dict[str, float]:
+def cpu_seconds(database: str) -> dict[str, float]:
     """CPU seconds so far: the whole machine (busy, idle) and each PostgreSQL and gunicorn process.
 
     Read from /proc (Linux).  Keys: ``busy``, ``idle``, ``postgres:<pid>``, ``server:<pid>``.
+    PostgreSQL counts the backends of ``database`` and the server's own processes (WAL
+    writer, checkpointer …), not other databases' clients.
     """
     tick = os.sysconf("SC_CLK_TCK")
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -120,6 +122,14 @@ def cpu_seconds() -> dict[str, float]:
             continue
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         rest = stat[stat.rindex(")") + 2 :].split()
+        if name.startswith("postgres"):
+            try:
+                title = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            client = "(" in title or "[local]" in title
+            if client and f" {database} " not in title:
+                continue
         for prefix, key in (("postgres", "postgres"), ("gunicorn", "server")):
             if name.startswith(prefix):
                 seconds[f"{key}:{entry.name}"] = (int(rest[11]) + int(rest[12])) / tick
@@ -166,6 +176,7 @@ def main(argv: list[str]) -> int:
         return 2
 
     with postgres_database() as url, tempfile.TemporaryDirectory() as tmp:
+        database = url.rsplit("/", 1)[1]
         os.environ["POVCENSUS_VAR_DIR"] = tmp
         os.environ["POVCENSUS_SECRET_KEY"] = "bench-secret"
         django_setup(url)
@@ -260,7 +271,7 @@ def main(argv: list[str]) -> int:
                 seconds=args.warmup,
                 headers=headers,
             )
-            cpu_before, children_before = cpu_seconds(), os.times()
+            cpu_before, children_before = cpu_seconds(database), os.times()
             measured = wrk(
                 base + "/submission",
                 script,
@@ -268,7 +279,7 @@ def main(argv: list[str]) -> int:
                 seconds=args.seconds,
                 headers=headers,
             )
-            cpu_after, children_after = cpu_seconds(), os.times()
+            cpu_after, children_after = cpu_seconds(database), os.times()
             load_generator = (children_after.children_user + children_after.children_system) - (
                 children_before.children_user + children_before.children_system
             )
