@@ -100,9 +100,16 @@ class VillageListing(models.Model):
 
 
 class ListingEntry(models.Model):
-    listing = models.ForeignKey(VillageListing, on_delete=models.CASCADE, related_name="entries")
+    # Both checked by set-based triggers, not per-row constraints: the register import
+    # creates an entry per household in one statement (listing.db_guard, decision 0021).
+    listing = models.ForeignKey(
+        VillageListing, on_delete=models.CASCADE, related_name="entries", db_constraint=False
+    )
     household = models.OneToOneField(
-        "register.Household", on_delete=models.PROTECT, related_name="listing_entry"
+        "register.Household",
+        on_delete=models.PROTECT,
+        related_name="listing_entry",
+        db_constraint=False,
     )
     status = models.CharField(
         _("户状态"), max_length=1, choices=ListingStatus, blank=True
