@@ -98,9 +98,14 @@ class Member(models.Model):
     # Denormalised so the database can refuse one ID number in two households.  It always
     # equals the household's campaign (written together by the import), so the database
     # does not check it a second time: a foreign-key check per member costs a bulk import
-    # of millions of members more than all its other writes (decision 0010).
+    # of millions of members more than all its other writes (decision 0010).  Not indexed
+    # alone: the (campaign, id_number) index serves the import's lookups (decision 0021).
     campaign = models.ForeignKey(
-        "campaign.Campaign", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "campaign.Campaign",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     seq = models.PositiveSmallIntegerField(_("序号"))
     name = models.CharField(_("姓名"), max_length=50)

@@ -272,8 +272,11 @@ class Stage:
                     )
 
     def _ids_elsewhere(self, cursor: Any, found: Problems) -> None:
+        # ``id_number <> ''`` (a valid ID is never empty) lets the partial unique index on
+        # (campaign, id_number) serve: members have no index on the campaign alone.
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM register_member WHERE campaign_id = %s)",
+            "SELECT EXISTS (SELECT 1 FROM register_member WHERE campaign_id = %s "
+            "AND id_number <> '')",
             [self.campaign_id],
         )
         if not cursor.fetchone()[0]:
@@ -281,7 +284,8 @@ class Stage:
         cursor.execute(
             f"""SELECT s.row_number, s.id_number, h.number
             FROM {STAGE} s
-            JOIN register_member m ON m.campaign_id = %s AND m.id_number = s.id_number
+            JOIN register_member m
+              ON m.campaign_id = %s AND m.id_number = s.id_number AND m.id_number <> ''
             JOIN register_household h ON h.id = m.household_id
             WHERE s.id_valid = 1 AND s.problems = '' AND h.number <> s.number
               AND (h.number NOT IN (SELECT number FROM {GROUPS})
@@ -418,7 +422,12 @@ class Stage:
     # --- writes ----------------------------------------------------------------------------------
 
     def insert_households(self, *, now: datetime) -> None:
-        """Write the new households (set-based; their members follow)."""
+        """Write the new households (set-based; their members follow).
+
+        In number order (a number starts with its village's code): the ids, and so every
+        index of the households, their members and listing entries, grow in the order
+        the rows are written, and each index insert lands on its rightmost page.
+        """
         household_columns = (
             "campaign_id, number, village_code, group_name, natural_village, head_name, "
             "head_id_number, phone, size_registered, identification_standard, attribute, "
@@ -434,12 +443,17 @@ class Stage:
                     s.exit_year, s.main_cause, {_json("s.other_causes")},
                     {_json("s.household_extra")}, %s, %s
                 FROM {STAGE} s JOIN {TARGETS} t ON t.head_row = s.row_number
-                WHERE t.household_id IS NULL""",
+                WHERE t.household_id IS NULL
+                ORDER BY s.number""",
                 [self.campaign_id, now, now],
             )
 
     def insert_members(self) -> None:
-        """Write the members of the new households, numbered in file order."""
+        """Write the members of the new households, numbered in file order.
+
+        Sorted by household number, hence by household id (see :meth:`insert_households`):
+        the (household, seq) index grows at its right end.
+        """
         member_columns = (
             "household_id, campaign_id, seq, name, sex, id_type, id_number, relation, "
             "ethnicity, education, student_status, health, labour_skill, work_status, "
@@ -455,7 +469,8 @@ class Stage:
                     s.work_months, '', {_json("'{}'")}
                 FROM {STAGE} s
                 JOIN {TARGETS} t ON t.number = s.number AND t.household_id IS NULL
-                JOIN register_household h ON h.campaign_id = %s AND h.number = s.number""",
+                JOIN register_household h ON h.campaign_id = %s AND h.number = s.number
+                ORDER BY s.number, s.row_number""",
                 [self.campaign_id, self.campaign_id],
             )
 
@@ -492,7 +507,8 @@ class Stage:
         cursor.execute(
             f"""SELECT m.id, m.household_id, m.name, m.id_number, s.number
             FROM {STAGE} s
-            JOIN register_member m ON m.campaign_id = %s AND m.id_number = s.id_number
+            JOIN register_member m
+              ON m.campaign_id = %s AND m.id_number = s.id_number AND m.id_number <> ''
             JOIN register_household h ON h.id = m.household_id
             WHERE s.id_valid = 1 AND h.number <> s.number
               AND s.number IN (SELECT number FROM {TARGETS})
