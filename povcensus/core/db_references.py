@@ -70,9 +70,10 @@ def _unique(items: Iterator[str] | list[str]) -> list[str]:
 class ReferenceGuard:
     """The triggers enforcing a set of references (one app's), named after ``prefix``.
 
-    ``migration`` (app label, name) is the migration that drops the foreign-key
-    constraints and installs the triggers on PostgreSQL; SQLite gets them after
-    ``migrate`` only while it is applied.
+    ``migration`` (app label, name) is the first migration that drops foreign-key
+    constraints for triggers (PostgreSQL's migrations install them); SQLite gets the
+    current triggers after ``migrate`` while it is applied (where a later migration is
+    not, a reference may then be checked by both its constraint and a trigger).
     """
 
     prefix: str

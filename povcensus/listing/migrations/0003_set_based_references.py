@@ -9,18 +9,30 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def _guard():
+    # The references as this migration left them (listing.db_guard has the current ones).
+    from povcensus.core.db_references import Reference, ReferenceGuard
+
+    return ReferenceGuard(
+        prefix="listing_refs",
+        references=(
+            Reference("listing_listingentry", "household_id", "register_household"),
+            Reference(
+                "listing_listingentry", "listing_id", "listing_villagelisting", on_delete="cascade"
+            ),
+        ),
+        migration=("listing", "0003_set_based_references"),
+    )
+
+
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         return
-    from povcensus.listing import db_guard
-
-    db_guard.GUARD.install(schema_editor.connection)
+    _guard().install(schema_editor.connection)
 
 
 def remove(apps, schema_editor):
-    from povcensus.listing import db_guard
-
-    db_guard.GUARD.remove(schema_editor.connection)
+    _guard().remove(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

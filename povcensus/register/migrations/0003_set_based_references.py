@@ -10,18 +10,29 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def _guard():
+    # The references as this migration left them (register.db_guard has the current ones).
+    from povcensus.core.db_references import Reference, ReferenceGuard
+
+    return ReferenceGuard(
+        prefix="register_refs",
+        references=(
+            Reference("register_member", "household_id", "register_household", on_delete="cascade"),
+            Reference("register_household", "campaign_id", "campaign_campaign"),
+            Reference("register_household", "village_code", "geography_area", key="code"),
+        ),
+        migration=("register", "0003_set_based_references"),
+    )
+
+
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         return
-    from povcensus.register import db_guard
-
-    db_guard.GUARD.install(schema_editor.connection)
+    _guard().install(schema_editor.connection)
 
 
 def remove(apps, schema_editor):
-    from povcensus.register import db_guard
-
-    db_guard.GUARD.remove(schema_editor.connection)
+    _guard().remove(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

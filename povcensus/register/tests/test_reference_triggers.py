@@ -292,5 +292,33 @@ def _spare_village(campaign: Campaign) -> str:
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_truncating_a_parent_without_its_children_is_refused_on_postgresql() -> None:
-    # CASCADE follows the real foreign keys only: the members, guarded by the trigger, stay.
-    _refused(_sql("TRUNCATE register_household CASCADE"), "register_member.household_id")
+    # CASCADE follows real foreign keys only: members and entries, guarded by triggers, stay.
+    _refused(_sql("TRUNCATE register_household CASCADE"), "register_household rows are still named")
+
+
+def test_entry_merged_into_or_edited_by_a_missing_row_is_refused(world: Any) -> None:
+    entry = ListingEntry.objects.filter(listing__campaign=world.campaign).first()
+    assert entry is not None
+    _refused(
+        lambda: ListingEntry.objects.filter(pk=entry.pk).update(status="7", merged_into_id=MISSING),
+        "listing_listingentry.merged_into_id",
+    )
+    _refused(
+        _sql(
+            "UPDATE listing_listingentry SET updated_by_id = %s WHERE id = %s", [MISSING, entry.pk]
+        ),
+        "listing_listingentry.updated_by_id",
+    )
+    editor = world.user("county_office")
+    ListingEntry.objects.filter(pk=entry.pk).update(updated_by=editor)
+    _refused(
+        _sql("DELETE FROM accounts_user WHERE id = %s", [editor.pk]),
+        "listing_listingentry.updated_by_id",
+    )
+    other = Household.objects.filter(campaign=world.campaign).exclude(pk=entry.household_id)[0]
+    ListingEntry.objects.filter(pk=entry.pk).update(status="7", merged_into=other)
+    ListingEntry.objects.filter(household=other).delete()
+    _refused(
+        _sql("DELETE FROM register_household WHERE id = %s", [other.pk]),
+        "listing_listingentry.merged_into_id",
+    )
