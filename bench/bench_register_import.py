@@ -158,6 +158,11 @@ def baseline_copy_into_register(households_csv: Path, members_csv: Path) -> floa
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM register_member")
         cursor.execute("DELETE FROM register_household")
+    # The import below writes the same keys (ids, ID numbers): without the dead rows'
+    # index entries gone, each of its unique checks would visit them (a cost of this
+    # benchmark, not of an import into a live register).
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM register_member, register_household")
     return timer.seconds
 
 

@@ -19,11 +19,14 @@ class ListingConfig(AppConfig):
 
         from povcensus.accounts.context_processors import register_navigation
         from povcensus.accounts.roles import Perm
+        from povcensus.core.db_references import register_guard
         from povcensus.core.views import register_home_card
         from povcensus.listing import audit_actions  # noqa: F401
+        from povcensus.listing.db_guard import GUARD
         from povcensus.listing.services import on_register_imported
         from povcensus.register.hooks import on_households_imported
 
+        register_guard(GUARD)
         on_households_imported(on_register_imported)
         register_navigation("listing:list", _("清查摸底"), Perm.AGGREGATE_VIEW)
         register_home_card("listing/_home_card.html", Perm.AGGREGATE_VIEW, _home_card)

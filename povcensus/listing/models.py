@@ -100,21 +100,42 @@ class VillageListing(models.Model):
 
 
 class ListingEntry(models.Model):
-    listing = models.ForeignKey(VillageListing, on_delete=models.CASCADE, related_name="entries")
+    # Both checked by set-based triggers, not per-row constraints: the register import
+    # creates an entry per household in one statement (listing.db_guard, decision 0021).
+    listing = models.ForeignKey(
+        VillageListing, on_delete=models.CASCADE, related_name="entries", db_constraint=False
+    )
     household = models.OneToOneField(
-        "register.Household", on_delete=models.PROTECT, related_name="listing_entry"
+        "register.Household",
+        on_delete=models.PROTECT,
+        related_name="listing_entry",
+        db_constraint=False,
     )
     status = models.CharField(
         _("户状态"), max_length=1, choices=ListingStatus, blank=True
     )  # "" = not yet checked
     verified_member_count = models.PositiveSmallIntegerField(_("核实人口数"), null=True, blank=True)
+    # Empty on almost every entry (and on all of them when the import creates them):
+    # indexed only where set, checked by the same triggers as the two references above.
     merged_into = models.ForeignKey(
-        "register.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "register.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     explanation = models.TextField(_("情况说明"), blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     updated_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every save of this entry: a form built from an older revision is refused
@@ -123,6 +144,18 @@ class ListingEntry(models.Model):
 
     class Meta:
         ordering = ["listing", "household_id"]
+        indexes = [
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="listing_entry_merged_into",
+            ),
+            models.Index(
+                fields=["updated_by"],
+                condition=models.Q(updated_by__isnull=False),
+                name="listing_entry_updated_by",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(merged_into__isnull=True) | models.Q(status="7"),

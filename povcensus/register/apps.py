@@ -11,6 +11,10 @@ class RegisterConfig(AppConfig):
 
         from povcensus.accounts.context_processors import register_navigation
         from povcensus.accounts.roles import Perm
+        from povcensus.core.db_references import register_guard
         from povcensus.register import audit_actions  # noqa: F401
+        from povcensus.register.db_guard import GUARD
+
+        register_guard(GUARD)
 
         register_navigation("register:list", _("建档立卡户名册"), Perm.REGISTER_VIEW)

@@ -16,8 +16,14 @@ from povcensus.core.models import TimeStampedModel
 class Household(TimeStampedModel):
     # Indexes: (campaign, number) unique and (campaign, village) serve every lookup; the
     # single-column indexes Django would add are left out, they only slow bulk imports.
+    # The campaign and village are checked by set-based triggers instead of per-row
+    # foreign-key constraints (register.db_guard, decision 0021).
     campaign = models.ForeignKey(
-        "campaign.Campaign", on_delete=models.PROTECT, related_name="households", db_index=False
+        "campaign.Campaign",
+        on_delete=models.PROTECT,
+        related_name="households",
+        db_index=False,
+        db_constraint=False,
     )
     number = models.CharField(_("户编号"), max_length=40)
     village = models.ForeignKey(
@@ -27,6 +33,7 @@ class Household(TimeStampedModel):
         db_column="village_code",
         verbose_name=_("行政村"),
         db_index=False,
+        db_constraint=False,
     )
     group_name = models.CharField(_("村民小组"), max_length=50, blank=True)
     natural_village = models.CharField(_("自然村"), max_length=50, blank=True)
@@ -79,16 +86,26 @@ MEMBER_ANSWER_FIELDS = (
 
 
 class Member(models.Model):
-    # (household, seq) is unique, so the household's own index would be redundant.
+    # (household, seq) is unique, so the household's own index would be redundant.  Checked
+    # by a set-based trigger, not a per-row constraint (register.db_guard, decision 0021).
     household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="members", db_index=False
+        Household,
+        on_delete=models.CASCADE,
+        related_name="members",
+        db_index=False,
+        db_constraint=False,
     )
     # Denormalised so the database can refuse one ID number in two households.  It always
     # equals the household's campaign (written together by the import), so the database
     # does not check it a second time: a foreign-key check per member costs a bulk import
-    # of millions of members more than all its other writes (decision 0010).
+    # of millions of members more than all its other writes (decision 0010).  Not indexed
+    # alone: the (campaign, id_number) index serves the import's lookups (decision 0021).
     campaign = models.ForeignKey(
-        "campaign.Campaign", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "campaign.Campaign",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     seq = models.PositiveSmallIntegerField(_("序号"))
     name = models.CharField(_("姓名"), max_length=50)

@@ -13,6 +13,7 @@ from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import connections
 
 from povcensus.audit import db_guard
+from povcensus.core import db_references
 
 
 class Command(DjangoFlush):
@@ -23,5 +24,6 @@ class Command(DjangoFlush):
                 "POVCENSUS_ALLOW_FLUSH is set (tests, throwaway demos)."
             )
         connection = connections[options["database"]]
-        with db_guard.suspended(connection):
+        # The reference guards too: SQLite's flush deletes tables in no particular order.
+        with db_guard.suspended(connection), db_references.lifted_for_flush(connection):
             super().handle(**options)
