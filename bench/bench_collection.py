@@ -167,6 +167,12 @@ def wrk(
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="gunicorn threads per worker (gthread workers, HTTP keep-alive); 0: sync workers",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=10)
@@ -237,6 +243,7 @@ def main(argv: list[str]) -> int:
                 f"127.0.0.1:{port}",
                 "-w",
                 str(args.workers),
+                *(["--threads", str(args.threads), "--keep-alive", "5"] if args.threads else []),
                 "--log-level",
                 "error",
             ],
@@ -299,7 +306,12 @@ def main(argv: list[str]) -> int:
     report(
         "collection: sustained household submissions (PostgreSQL)",
         [
-            ("server", f"gunicorn, {args.workers} sync workers, production settings"),
+            (
+                "server",
+                f"gunicorn, {args.workers} "
+                + (f"gthread workers × {args.threads} threads" if args.threads else "sync workers")
+                + ", production settings",
+            ),
             (
                 "load",
                 f"wrk, 2 threads, {args.connections} connections, {args.warmup} s warm-up then {args.seconds} s",
