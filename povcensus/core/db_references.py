@@ -333,6 +333,35 @@ class ReferenceGuard:
             self.install(connection)
 
 
+def migration_operation(before: ReferenceGuard | None, after: ReferenceGuard | None) -> Any:
+    """The ``RunPython`` of a migration that replaces ``before``'s triggers by ``after``'s.
+
+    On PostgreSQL the migration installs them; on SQLite they are installed after every
+    ``migrate`` (:func:`ensure_installed`), since a later migration that rebuilds one of the
+    tables they mention would fail with them in place.  Reversed, ``after``'s triggers are
+    dropped and ``before``'s reinstalled (PostgreSQL).
+    """
+    from django.db import migrations
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        connection = schema_editor.connection
+        if connection.vendor == "sqlite":
+            return
+        if before is not None:
+            before.remove(connection)
+        if after is not None:
+            after.install(connection)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        connection = schema_editor.connection
+        if after is not None:
+            after.remove(connection)
+        if before is not None and connection.vendor != "sqlite":
+            before.install(connection)
+
+    return migrations.RunPython(forward, backward)
+
+
 _GUARDS: dict[str, ReferenceGuard] = {}
 
 

@@ -8,11 +8,11 @@ take over (decision 0021).  On SQLite the triggers are installed after every ``m
 import django.db.models.deletion
 from django.db import migrations, models
 
+from povcensus.core.db_references import Reference, ReferenceGuard, migration_operation
+
 
 def _guard():
     # The references as this migration left them (listing.db_guard has the current ones).
-    from povcensus.core.db_references import Reference, ReferenceGuard
-
     return ReferenceGuard(
         prefix="listing_refs",
         references=(
@@ -23,16 +23,6 @@ def _guard():
         ),
         migration=("listing", "0003_set_based_references"),
     )
-
-
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        return
-    _guard().install(schema_editor.connection)
-
-
-def remove(apps, schema_editor):
-    _guard().remove(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -62,5 +52,5 @@ class Migration(migrations.Migration):
                 to="listing.villagelisting",
             ),
         ),
-        migrations.RunPython(install, remove),
+        migration_operation(None, _guard()),
     ]

@@ -9,10 +9,10 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from povcensus.core.db_references import Reference, ReferenceGuard, migration_operation
+
 
 def _guard(references):
-    from povcensus.core.db_references import Reference, ReferenceGuard
-
     both = (
         Reference("listing_listingentry", "household_id", "register_household"),
         Reference(
@@ -28,20 +28,6 @@ def _guard(references):
         references=both + rarely_set if references == 4 else both,
         migration=("listing", "0003_set_based_references"),
     )
-
-
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        return  # after migrate (core.db_references.ensure_installed)
-    _guard(2).remove(schema_editor.connection)
-    _guard(4).install(schema_editor.connection)
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        return
-    _guard(4).remove(schema_editor.connection)
-    _guard(2).install(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -71,5 +57,5 @@ class Migration(migrations.Migration):
             model_name='listingentry',
             index=models.Index(condition=models.Q(('updated_by__isnull', False)), fields=['updated_by'], name='listing_entry_updated_by'),
         ),
-        migrations.RunPython(install, remove),
+        migration_operation(_guard(2), _guard(4)),
     ]

@@ -1,19 +1,17 @@
 """Members → household, household → campaign and village: set-based triggers, not FKs.
 
 The foreign keys lose their per-row constraint and the triggers of ``register.db_guard``
-take over (decision 0021).  On SQLite the triggers are installed after every ``migrate``
-(``core.db_references.ensure_installed``): a later migration that rebuilds one of the
-tables they mention would fail with them in place.
+take over (decision 0021), installed by ``core.db_references.migration_operation``.
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
 
+from povcensus.core.db_references import Reference, ReferenceGuard, migration_operation
+
 
 def _guard():
     # The references as this migration left them (register.db_guard has the current ones).
-    from povcensus.core.db_references import Reference, ReferenceGuard
-
     return ReferenceGuard(
         prefix="register_refs",
         references=(
@@ -23,16 +21,6 @@ def _guard():
         ),
         migration=("register", "0003_set_based_references"),
     )
-
-
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        return
-    _guard().install(schema_editor.connection)
-
-
-def remove(apps, schema_editor):
-    _guard().remove(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -78,5 +66,5 @@ class Migration(migrations.Migration):
                 to="register.household",
             ),
         ),
-        migrations.RunPython(install, remove),
+        migration_operation(None, _guard()),
     ]
