@@ -350,26 +350,31 @@ def submission_receive(
     409 conflict, 413 too large); nothing is written then.
 
     The common case (a new instance) costs no duplicate lookup: the insert itself finds a
-    stored instanceID, and then — or when anything else refuses the submission, so that a
-    stored instance is still answered as before (a resend after its household moved to
-    another team is a duplicate, not a 403) — the transaction is rolled back and run again
-    looking the instance up first.  Two copies of one instance arriving at the same moment
-    (a retry racing its original) end the same way: the loser waits for the winner's
-    commit, then answers from its row (a duplicate, or a conflict).
+    stored instanceID, and then the transaction is rolled back and run again looking the
+    instance up first.  A refused submission is looked up too, so that a stored instance
+    is still answered as before (a resend after its household moved to another team is a
+    duplicate, not a 403).  Two copies of one instance arriving at the same moment (a
+    retry racing its original) end the same way: the loser waits for the winner's commit,
+    then answers from its row (a duplicate, or a conflict).
     """
+    envelope = _envelope_or_error(xml, max_xml_bytes)
     arguments = {
         "actor": actor,
+        "envelope": envelope,
         "xml": xml,
         "files": files,
         "device_id": device_id,
         "source": source,
-        "max_xml_bytes": max_xml_bytes,
         "max_attachment_bytes": max_attachment_bytes,
     }
     try:
         return _receive_once(**arguments, look_up_first=False)
-    except (_InstanceStoredError, ApplicationError, IntegrityError):
-        return _receive_once(**arguments, look_up_first=True)
+    except ApplicationError:
+        if not Submission.objects.filter(instance_id=envelope.instance_id).exists():
+            raise
+    except (_InstanceStoredError, IntegrityError):
+        pass
+    return _receive_once(**arguments, look_up_first=True)
 
 
 @transaction.atomic
@@ -377,14 +382,13 @@ def _receive_once(
     *,
     look_up_first: bool,
     actor: Any,
+    envelope: Envelope,
     xml: bytes,
     files: list[IncomingFile],
     device_id: str,
     source: str,
-    max_xml_bytes: int,
     max_attachment_bytes: int,
 ) -> ReceiveResult:
-    envelope = _envelope_or_error(xml, max_xml_bytes)
     shape = _form_shape(envelope.form_id, envelope.version)
     if shape is None:
         raise ApplicationError(
