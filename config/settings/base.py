@@ -111,6 +111,13 @@ def _database_from_url(url: str) -> dict:
         # at about a tenth of a submission's time); a dropped connection fails that request
         # instead, and the client (ODK Collect retries) sends it again.
         config["CONN_HEALTH_CHECKS"] = env_bool("POVCENSUS_CONN_HEALTH_CHECKS", False)
+        # Statements run through core.prepared.prepared_cursor are prepared the first time a
+        # connection runs them ("none": never, for a pooler that cannot keep them); Django's
+        # own cursors bind on the client and are never prepared.
+        threshold = env_str("POVCENSUS_DB_PREPARE_THRESHOLD", "0").strip().lower()
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = (
+            None if threshold == "none" else int(threshold)
+        )
     return config
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from povcensus.accounts.roles import Perm
@@ -33,6 +32,7 @@ from povcensus.assignment.models import (
 )
 from povcensus.campaign.models import Campaign, CampaignPhase, PhaseKind
 from povcensus.core.errors import NOT_FOUND, ApplicationError
+from povcensus.core.prepared import prepared_cursor
 from povcensus.geography import codes
 from povcensus.geography.selectors import within_area_q
 from povcensus.register.models import Household
@@ -556,7 +556,7 @@ def submission_unit(
         sql, key = _HOUSEHOLD_UNIT_SQL.format(campaigns=placeholders), household_number
     else:
         sql, key = _VILLAGE_UNIT_SQL.format(campaigns=placeholders), village_code or ""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [user_id, user_id, *campaign_ids, key])
         row = cursor.fetchone()
     if row is None:

@@ -26,6 +26,7 @@ from povcensus.audit.chain import GENESIS, link_hash
 from povcensus.audit.models import AuditEvent
 from povcensus.audit.registry import ACTIONS
 from povcensus.core.context import current_client_ip, current_request_id
+from povcensus.core.prepared import prepared_cursor
 
 # Any constant works; it only has to be the same for every writer of the chain.
 _CHAIN_LOCK_KEY = 0x706F7663  # "povc"
@@ -70,16 +71,12 @@ _TAIL = "SELECT seq, hash FROM audit_auditevent WHERE chain = %s ORDER BY seq DE
 def _lock_chain_and_read_tail(chain: int) -> tuple[int, str]:
     # Plain SQL: this runs inside every audited write (a submission, say), where the ORM's
     # query compilation alone cost several times the database's own work (decision 0003).
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Two statements in one round trip (simple query protocol): the second takes its
-            # own snapshot after the lock is granted, so it sees the previous holder's row.
-            cursor.execute(
-                f"SELECT pg_advisory_xact_lock(%s, %s); {_TAIL}", [_CHAIN_LOCK_KEY, chain, chain]
-            )
-            cursor.nextset()
-        else:
-            cursor.execute(_TAIL, [chain])
+            # Two statements: the second takes its own snapshot after the lock is granted,
+            # so it sees the previous holder's row.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_KEY, chain])
+        cursor.execute(_TAIL, [chain])
         tail = cursor.fetchone()
     return (int(tail[0]), str(tail[1])) if tail else (0, GENESIS)
 
@@ -94,7 +91,7 @@ def _insert_rows(rows: list[tuple[Any, ...]]) -> list[int]:
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     one = f"(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s{json_cast}, %s{json_cast}, %s, %s, %s, %s)"
     ids: list[int] = []
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         for start in range(0, len(rows), 500):
             chunk = rows[start : start + 500]
             sql = (

@@ -43,6 +43,7 @@ from povcensus.collection.openrosa.envelope import (
 )
 from povcensus.core.errors import ApplicationError
 from povcensus.core.followups import publish
+from povcensus.core.prepared import prepared_cursor
 from povcensus.questionnaires.models import FormKind, FormVersion, LiveForm, VersionState
 from povcensus.questionnaires.xform_schema import extract_schema
 
@@ -280,7 +281,7 @@ def _insert_submission(submission: Submission, members: list[dict[str, str]]) ->
         values.append(value)
     insert = f"INSERT INTO collection_submission ({', '.join(_SUBMISSION_COLUMNS)}) VALUES ({', '.join(marks)}) ON CONFLICT (instance_id) DO NOTHING RETURNING id"  # noqa: S608
     member_data = [json.dumps(row, ensure_ascii=False) for row in members]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         if postgres and members:
             rows = ", ".join(["(%s, %s)"] * len(members))
             cursor.execute(

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Model, signals
 
+from povcensus.core.prepared import prepared_cursor
+
 
 @cache
 def _subscribers(event: str) -> tuple[Any, ...]:
@@ -64,7 +66,7 @@ def insert_row(row: Model, *, using: str = "default") -> None:
     signals.pre_save.send(sender=model, instance=row, raw=False, using=using, update_fields=None)
     sql, fields = _insert_statement(model, connection.vendor)
     values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(sql, values)
     row._state.adding = False
     row._state.db = using

@@ -26,6 +26,7 @@ from povcensus.audit.services import audit_record
 from povcensus.collection.hooks import StoredVersion
 from povcensus.collection.models import SubmissionSource
 from povcensus.core.errors import NOT_FOUND, ApplicationError
+from povcensus.core.prepared import prepared_cursor
 from povcensus.review import errors
 from povcensus.review.models import (
     EVENT_CORRECT,
@@ -95,7 +96,7 @@ def case_follow_submission(version: StoredVersion) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     submitted = CaseState.SUBMITTED.value
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 _FOLLOW_SUBMISSION_PG,
                 [

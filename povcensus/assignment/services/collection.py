@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from povcensus.assignment.models import UnitStatus
+from povcensus.core.prepared import prepared_cursor
 
 
 def unit_mark_submitted(*, assignment_id: int) -> bool:
@@ -19,7 +20,7 @@ def unit_mark_submitted(*, assignment_id: int) -> bool:
 
     Plain SQL: it runs for every submission received (decision 0016).
     """
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             "UPDATE assignment_assignment SET status = %s, updated_at = %s WHERE id = %s AND status <> %s",
             [
@@ -38,7 +39,7 @@ def unit_mark_returned(*, assignment_id: int) -> bool:
     Called by the review app inside the return's transaction (its audit event names the
     case and the unit).  Returns whether the status changed.
     """
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             "UPDATE assignment_assignment SET status = %s, updated_at = %s WHERE id = %s AND status <> %s",
             [

@@ -92,10 +92,6 @@ def read_envelope(data: bytes, *, max_bytes: int = DEFAULT_MAX_XML_BYTES) -> Env
     )
 
 
-def _local(tag: Any) -> str:
-    return tag.split("}", 1)[1] if isinstance(tag, str) and "}" in tag else str(tag)
-
-
 def flatten_instance(
     root: Any, *, repeats: frozenset[str]
 ) -> tuple[dict[str, str], dict[str, list[dict[str, str]]]]:
@@ -111,9 +107,11 @@ def flatten_instance(
 
     def walk(element: Any, into: dict[str, str], prefix: str = "") -> None:
         for child in element:
-            if not isinstance(child.tag, str):
+            name = child.tag
+            if type(name) is not str:  # a comment or processing instruction
                 continue
-            name = _local(child.tag)
+            if name[0] == "{":  # namespaced (orx:meta): keep the local name
+                name = name[name.index("}") + 1 :]
             if name in repeats:
                 row: dict[str, str] = {}
                 walk(child, row)
