@@ -82,6 +82,16 @@ def _temp(name: str, body: str) -> str:
     return f"CREATE TEMPORARY TABLE {name} ({body}){suffix}"
 
 
+def _bytewise(column: str) -> str:
+    """``column`` compared byte by byte (for sorting household numbers).
+
+    For digits this is the database's own order, and PostgreSQL sorts it several times
+    faster than through the locale's collation (which also rules out abbreviated sort
+    keys); SQLite compares bytes already.
+    """
+    return f'{column} COLLATE "C"' if _pg() else column
+
+
 def _append(column: str, addition: str) -> str:
     """SQL that appends a ';'-separated token list to a text column."""
     return (
@@ -450,15 +460,16 @@ class Stage:
                     {_json("s.household_extra")}, %s, %s
                 FROM {STAGE} s JOIN {TARGETS} t ON t.head_row = s.row_number
                 WHERE t.household_id IS NULL
-                ORDER BY s.number""",
+                ORDER BY {_bytewise("s.number")}""",
                 [self.campaign_id, now, now],
             )
 
     def insert_members(self) -> None:
         """Write the members of the new households, numbered in file order.
 
-        Sorted by household number, hence by household id (see :meth:`insert_households`):
-        the (household, seq) index grows at its right end.
+        Sorted by household id, which follows the household number (see
+        :meth:`insert_households`): the (household, seq) index grows at its right end, and
+        the sort compares integers, not text.
         """
         member_columns = (
             "household_id, campaign_id, seq, name, sex, id_type, id_number, relation, "
@@ -469,14 +480,14 @@ class Stage:
             cursor.execute(
                 f"""INSERT INTO register_member ({member_columns})
                 SELECT h.id, %s,
-                    ROW_NUMBER() OVER (PARTITION BY s.number ORDER BY s.row_number),
+                    ROW_NUMBER() OVER (PARTITION BY h.id ORDER BY s.row_number),
                     s.name, s.sex, s.id_type, s.id_number, s.relation, s.ethnicity,
                     s.education, s.student_status, s.health, s.labour_skill, s.work_status,
                     s.work_months, '', {_json("'{}'")}
                 FROM {STAGE} s
                 JOIN {TARGETS} t ON t.number = s.number AND t.household_id IS NULL
                 JOIN register_household h ON h.campaign_id = %s AND h.number = s.number
-                ORDER BY s.number, s.row_number""",
+                ORDER BY h.id, s.row_number""",
                 [self.campaign_id, self.campaign_id],
             )
 
