@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, pre_migrate
 
 
 class AssignmentConfig(AppConfig):
@@ -15,10 +14,11 @@ class AssignmentConfig(AppConfig):
         from povcensus.accounts.services import register_home_township_check
         from povcensus.assignment import audit_actions  # noqa: F401
         from povcensus.assignment.api import router
-        from povcensus.assignment.db_guard import ensure_installed, lift_for_migrate
+        from povcensus.assignment.db_guard import GUARD
         from povcensus.assignment.services.common import check_home_township_change
         from povcensus.assignment.views import home_card_context
         from povcensus.core.api import api
+        from povcensus.core.db_triggers import register_guard
         from povcensus.core.views import register_home_card
 
         api.add_router("/assignment", router)
@@ -29,5 +29,4 @@ class AssignmentConfig(AppConfig):
         register_home_card("assignment/_home_card.html", Perm.SUBMISSION_CREATE, home_card_context)
 
         # SQLite: the triggers are lifted for migrations (table rebuilds) and put back after.
-        pre_migrate.connect(lift_for_migrate, sender=self, dispatch_uid="assignment_db_lift")
-        post_migrate.connect(ensure_installed, sender=self, dispatch_uid="assignment_db_guard")
+        register_guard(GUARD)

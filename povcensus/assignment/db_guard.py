@@ -26,13 +26,15 @@ On PostgreSQL the assignment checks are statement-level triggers over the transi
 table, so a COPY or a bulk insert of a million rows is checked with a few joins instead of
 a million lookups; migration 0002 installs them.  SQLite rebuilds a table to alter it,
 which a trigger mentioning that table would break, so on SQLite the triggers are dropped
-before every ``migrate`` (``pre_migrate``) and installed after it (``post_migrate``);
-both are idempotent.
+before every ``migrate`` and installed after it, as every registered guard's are
+(``core.db_triggers``); both are idempotent.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from povcensus.core.db_triggers import TriggerGuard
 
 CROSS_TOWNSHIP_MARKER = "assignment.cross_township"
 UNIT_MISMATCH_MARKER = "assignment.unit_mismatch"
@@ -282,64 +284,30 @@ TRIGGER_NAMES = {
 }
 
 
-def _statements(vendor: str, create: bool) -> list[str]:
-    if vendor == "postgresql":
-        return _POSTGRES_CREATE if create else _POSTGRES_DROP
-    if vendor == "sqlite":
-        return _SQLITE_CREATE if create else _SQLITE_DROP
-    raise NotImplementedError(f"no cross-township guard for database vendor {vendor!r}")
+class _CrossTownshipGuard(TriggerGuard):
+    prefix = "assignment"
+
+    def statements(self, vendor: str, *, create: bool) -> list[str]:
+        if vendor == "postgresql":
+            return _POSTGRES_CREATE if create else _POSTGRES_DROP
+        if vendor == "sqlite":
+            return _SQLITE_CREATE if create else _SQLITE_DROP
+        raise NotImplementedError(f"no cross-township guard for database vendor {vendor!r}")
+
+    def trigger_names(self, vendor: str) -> set[str]:
+        return TRIGGER_NAMES[vendor]
+
+    def ready(self, connection: Any) -> bool:
+        """Once every table the triggers guard exists."""
+        if connection.vendor not in TRIGGER_NAMES:
+            return False
+        return set(TABLES) <= set(connection.introspection.table_names())
 
 
-def install(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, create=True):
-            cursor.execute(sql)
-
-
-def remove(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, create=False):
-            cursor.execute(sql)
-
-
-def installed(connection: Any) -> set[str]:
-    """Names of the guard's triggers present in the database."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'assignment_%%'"
-            )
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'assignment_%'"
-            )
-        return {row[0] for row in cursor.fetchall()}
-
-
-def lift_for_migrate(using: str = "default", **_kwargs: Any) -> None:
-    """Drop the SQLite triggers before migrations run (``pre_migrate`` receiver).
-
-    SQLite rebuilds a table to alter it (create, copy, drop, rename), and renaming
-    re-parses every trigger of the schema: a trigger that mentions the table being rebuilt
-    makes the rename fail.  :func:`ensure_installed` puts them back after ``migrate``.
-    """
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor == "sqlite":
-        remove(connection)
-
-
-def ensure_installed(using: str = "default", **_kwargs: Any) -> None:
-    """Install the triggers if every table they guard exists (``post_migrate`` receiver)."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor not in TRIGGER_NAMES:
-        return
-    existing = set(connection.introspection.table_names())
-    if set(TABLES) <= existing and installed(connection) != TRIGGER_NAMES[connection.vendor]:
-        install(connection)
+GUARD = _CrossTownshipGuard()
+install = GUARD.install
+remove = GUARD.remove
+installed = GUARD.installed
 
 
 def is_cross_township_refusal(error: BaseException) -> bool:

@@ -8,9 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from povcensus.core.db_references import ensure_installed, lift_for_migrate
+        from povcensus.core.db_triggers import ensure_installed, lift_for_migrate
 
-        # The reference guards other apps register (core.db_references): lifted on SQLite
-        # for migrations (table rebuilds), installed after them.
+        # The trigger guards other apps register (core.db_triggers): lifted on SQLite for
+        # migrations (table rebuilds), installed after them.
         pre_migrate.connect(lift_for_migrate, sender=self, dispatch_uid="core_db_refs_lift")
         post_migrate.connect(ensure_installed, sender=self, dispatch_uid="core_db_refs_install")

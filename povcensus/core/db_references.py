@@ -27,18 +27,17 @@ The checks run when the statement ends, not at commit: a child must be written a
 parent within a transaction (as every writer of these tables does).  Every refusal is an
 ``IntegrityError`` whose message starts with :data:`REFERENCE_MARKER`.
 
-SQLite rebuilds a table to alter it, and a trigger mentioning the table being rebuilt
-makes the rebuild fail, so on SQLite the triggers are lifted before ``migrate``
-(``pre_migrate``) and installed after it (``post_migrate``), as ``assignment.db_guard``
-does; ``flush`` lifts them too (it deletes tables in no particular order).
+On SQLite the triggers are lifted before ``migrate`` and ``flush`` and installed after
+``migrate``, as every registered guard's are (``core.db_triggers``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from povcensus.core.db_triggers import TriggerGuard
 
 REFERENCE_MARKER = "core.reference"
 
@@ -69,13 +68,14 @@ def _unique(items: Iterator[str] | list[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class ReferenceGuard:
+class ReferenceGuard(TriggerGuard):
     """The triggers enforcing a set of references (one app's), named after ``prefix``.
 
     ``migration`` (app label, name) is the first migration that drops foreign-key
     constraints for triggers (PostgreSQL's migrations install them); SQLite gets the
     current triggers after ``migrate`` while it is applied (where a later migration is
-    not, a reference may then be checked by both its constraint and a trigger).
+    not, a reference may then be checked by both its constraint and a trigger).  Installed,
+    lifted and listed by ``core.db_triggers``.
     """
 
     prefix: str
@@ -288,56 +288,27 @@ class ReferenceGuard:
             return [f"DROP TRIGGER IF EXISTS {name}" for name, _ in self._sqlite_triggers()]
         raise NotImplementedError(f"no reference guard for database vendor {vendor!r}")
 
-    def install(self, connection: Any) -> None:
-        with connection.cursor() as cursor:
-            for sql in self.statements(connection.vendor, create=True):
-                cursor.execute(sql)
+    def ready(self, connection: Any) -> bool:
+        """On SQLite, once the guard's migration is applied.
 
-    def remove(self, connection: Any) -> None:
-        with connection.cursor() as cursor:
-            for sql in self.statements(connection.vendor, create=False):
-                cursor.execute(sql)
-
-    def installed(self, connection: Any) -> set[str]:
-        """Names of this guard's triggers present in the database."""
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
-                    [f"{self.prefix}\\_%"],
-                )
-            else:
-                cursor.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s "
-                    "ESCAPE '\\'",
-                    [f"{self.prefix}\\_%"],
-                )
-            return {row[0] for row in cursor.fetchall()}
-
-    def ensure_installed(self, connection: Any) -> None:
-        """Install the SQLite triggers if the guard's migration is applied and one is missing.
-
-        PostgreSQL keeps its triggers through migrations (its migration installs them).
+        PostgreSQL's migrations install the triggers themselves.
         """
         if connection.vendor != "sqlite":
-            return
+            return False
         from django.db.migrations.recorder import MigrationRecorder
 
-        if (
-            not MigrationRecorder(connection)
+        return (
+            MigrationRecorder(connection)
             .migration_qs.filter(app=self.migration[0], name=self.migration[1])
             .exists()
-        ):
-            return
-        if self.installed(connection) != self.trigger_names(connection.vendor):
-            self.install(connection)
+        )
 
 
 def migration_operation(before: ReferenceGuard | None, after: ReferenceGuard | None) -> Any:
     """The ``RunPython`` of a migration that replaces ``before``'s triggers by ``after``'s.
 
     On PostgreSQL the migration installs them; on SQLite they are installed after every
-    ``migrate`` (:func:`ensure_installed`), since a later migration that rebuilds one of the
+    ``migrate`` (``core.db_triggers``), since a later migration that rebuilds one of the
     tables they mention would fail with them in place.  Reversed, ``after``'s triggers are
     dropped and ``before``'s reinstalled (PostgreSQL).
     """
@@ -360,59 +331,3 @@ def migration_operation(before: ReferenceGuard | None, after: ReferenceGuard | N
             before.install(connection)
 
     return migrations.RunPython(forward, backward)
-
-
-_GUARDS: dict[str, ReferenceGuard] = {}
-
-
-def register_guard(guard: ReferenceGuard) -> None:
-    """Make ``guard`` known to ``migrate`` (SQLite lift and reinstall) and ``flush``."""
-    _GUARDS[guard.prefix] = guard
-
-
-def guards() -> list[ReferenceGuard]:
-    return list(_GUARDS.values())
-
-
-def lift_for_migrate(using: str = "default", **_kwargs: Any) -> None:
-    """Drop the SQLite triggers of every guard before migrations run (``pre_migrate``)."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor == "sqlite":
-        for guard in guards():
-            guard.remove(connection)
-
-
-def ensure_installed(using: str = "default", **_kwargs: Any) -> None:
-    """Install every guard whose migration is applied, on SQLite (``post_migrate``)."""
-    from django.db import connections
-
-    connection = connections[using]
-    for guard in guards():
-        guard.ensure_installed(connection)
-
-
-@contextmanager
-def lifted_for_flush(connection: Any) -> Iterator[None]:
-    """Lift the SQLite triggers of every guard for the block (``flush``).
-
-    SQLite's flush deletes the tables one by one in no particular order, so a parent
-    could go before its children.  PostgreSQL's flush truncates every table in one
-    statement, which the truncate triggers accept: nothing to lift there.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    lifted = [guard for guard in guards() if guard.installed(connection)]
-    for guard in lifted:
-        guard.remove(connection)
-    try:
-        yield
-    finally:
-        for guard in lifted:
-            guard.install(connection)
-
-
-def is_reference_refusal(error: BaseException) -> bool:
-    return REFERENCE_MARKER in str(error)

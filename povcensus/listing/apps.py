@@ -19,7 +19,7 @@ class ListingConfig(AppConfig):
 
         from povcensus.accounts.context_processors import register_navigation
         from povcensus.accounts.roles import Perm
-        from povcensus.core.db_references import register_guard
+        from povcensus.core.db_triggers import register_guard
         from povcensus.core.views import register_home_card
         from povcensus.listing import audit_actions  # noqa: F401
         from povcensus.listing.db_guard import GUARD

@@ -11,7 +11,7 @@ class RegisterConfig(AppConfig):
 
         from povcensus.accounts.context_processors import register_navigation
         from povcensus.accounts.roles import Perm
-        from povcensus.core.db_references import register_guard
+        from povcensus.core.db_triggers import register_guard
         from povcensus.register import audit_actions  # noqa: F401
         from povcensus.register.db_guard import GUARD
 

@@ -30,6 +30,7 @@ from povcensus.assignment.services import (
 )
 from povcensus.assignment.tests.conftest import COUNTY, YINHE, YINHE_VILLAGE, Yinhe
 from povcensus.audit.models import AuditEvent
+from povcensus.core import db_triggers
 from povcensus.core.errors import ApplicationError
 from povcensus.register.models import Household
 from povcensus.team.models import Team, TeamMember
@@ -65,10 +66,10 @@ def test_the_database_guard_is_installed() -> None:
 def test_guard_is_lifted_for_migrate_on_sqlite_and_comes_back() -> None:
     """SQLite table rebuilds would trip over the triggers: pre_migrate lifts, post_migrate restores."""
     expected = db_guard.TRIGGER_NAMES[connection.vendor]
-    db_guard.lift_for_migrate(using="default")
+    db_triggers.lift_for_migrate(using="default")
     assert db_guard.installed(connection) == (set() if connection.vendor == "sqlite" else expected)
     db_guard.remove(connection)
-    db_guard.ensure_installed(using="default")
+    db_triggers.ensure_installed(using="default")
     assert db_guard.installed(connection) == expected
 
 

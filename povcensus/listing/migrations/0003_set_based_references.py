@@ -2,7 +2,7 @@
 
 The foreign keys lose their per-row constraint and the triggers of ``listing.db_guard``
 take over (decision 0021).  On SQLite the triggers are installed after every ``migrate``
-(``core.db_references.ensure_installed``).
+(``core.db_triggers.ensure_installed``).
 """
 
 import django.db.models.deletion

@@ -12,7 +12,7 @@ from django.db import migrations, models
 from povcensus.core.db_references import Reference, ReferenceGuard, migration_operation
 
 
-def _guard(references):
+def _guard(*, with_rarely_set):
     both = (
         Reference("listing_listingentry", "household_id", "register_household"),
         Reference(
@@ -25,7 +25,7 @@ def _guard(references):
     )
     return ReferenceGuard(
         prefix="listing_refs",
-        references=both + rarely_set if references == 4 else both,
+        references=both + rarely_set if with_rarely_set else both,
         migration=("listing", "0003_set_based_references"),
     )
 
@@ -57,5 +57,5 @@ class Migration(migrations.Migration):
             model_name='listingentry',
             index=models.Index(condition=models.Q(('updated_by__isnull', False)), fields=['updated_by'], name='listing_entry_updated_by'),
         ),
-        migration_operation(_guard(2), _guard(4)),
+        migration_operation(_guard(with_rarely_set=False), _guard(with_rarely_set=True)),
     ]

@@ -18,7 +18,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from povcensus.campaign.models import Campaign
-from povcensus.core import db_references
+from povcensus.core import db_triggers
 from povcensus.core.db_references import REFERENCE_MARKER
 from povcensus.listing import db_guard as listing_guard
 from povcensus.listing.models import ListingEntry, VillageListing
@@ -83,15 +83,15 @@ MEMBER_INSERT = """INSERT INTO register_member
 def test_the_guards_are_installed() -> None:
     for guard in GUARDS:
         assert guard.installed(connection) == guard.trigger_names(connection.vendor)
-    assert {g.prefix for g in db_references.guards()} >= {g.prefix for g in GUARDS}
+    assert {g.prefix for g in db_triggers.guards()} >= {g.prefix for g in GUARDS}
 
 
 def test_guards_are_lifted_for_migrate_on_sqlite_and_come_back() -> None:
-    db_references.lift_for_migrate(using="default")
+    db_triggers.lift_for_migrate(using="default")
     for guard in GUARDS:
         expected = guard.trigger_names(connection.vendor)
         assert guard.installed(connection) == (set() if connection.vendor == "sqlite" else expected)
-    db_references.ensure_installed(using="default")
+    db_triggers.ensure_installed(using="default")
     for guard in GUARDS:
         assert guard.installed(connection) == guard.trigger_names(connection.vendor)
 

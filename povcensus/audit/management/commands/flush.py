@@ -13,7 +13,7 @@ from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import connections
 
 from povcensus.audit import db_guard
-from povcensus.core import db_references
+from povcensus.core import db_triggers
 
 
 class Command(DjangoFlush):
@@ -24,6 +24,7 @@ class Command(DjangoFlush):
                 "POVCENSUS_ALLOW_FLUSH is set (tests, throwaway demos)."
             )
         connection = connections[options["database"]]
-        # The reference guards too: SQLite's flush deletes tables in no particular order.
-        with db_guard.suspended(connection), db_references.lifted_for_flush(connection):
+        # The registered trigger guards too: SQLite's flush deletes tables in no particular
+        # order.
+        with db_guard.suspended(connection), db_triggers.lifted_for_flush(connection):
             super().handle(**options)
