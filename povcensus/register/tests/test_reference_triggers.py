@@ -138,6 +138,33 @@ def test_member_of_a_missing_household_is_refused_through_raw_sql(world: Any) ->
     assert Member.objects.filter(household=household).count() == 1
 
 
+def test_an_orphan_between_existing_households_is_refused_in_a_bulk_statement(
+    world: Any,
+) -> None:
+    # The check looks at the parents between the statement's lowest and highest key: an
+    # orphan inside that range (a deleted household's id) must still be found.
+    first, gone, last = (_household(world.campaign, f"43120211020199{n}") for n in (71, 72, 73))
+    gone_id = gone.pk
+    gone.delete()
+
+    def members_of(*household_ids: int) -> Callable[[], None]:
+        ids = "SELECT %s AS h" + " UNION ALL SELECT %s" * (len(household_ids) - 1)
+        return _sql(
+            f"""INSERT INTO register_member
+                (household_id, campaign_id, seq, name, sex, id_type, id_number, relation,
+                 ethnicity, education, student_status, health, labour_skill, work_status,
+                 phone, extra)
+            SELECT h, %s, 1, 'x', '', '1', '', '', '', '', '', '', '', '', '', '{{}}'
+            FROM ({ids}) AS ids""",  # noqa: S608 (placeholders only)
+            [world.campaign.pk, *household_ids],
+        )
+
+    _refused(members_of(first.pk, gone_id, last.pk))
+    assert not Member.objects.filter(household__in=[first, last]).exists()
+    members_of(first.pk, last.pk)()
+    assert Member.objects.filter(household__in=[first, last]).count() == 2
+
+
 def test_moving_a_member_to_a_missing_household_is_refused(world: Any) -> None:
     member = Member.objects.filter(campaign=world.campaign).first()
     assert member is not None
