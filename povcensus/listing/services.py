@@ -67,6 +67,15 @@ def listing_entries_ensure(*, campaign_id: int, actor: Any = None) -> tuple[int,
     Returns (listings created, entries created).
     """
     with connection.cursor() as cursor:
+        # A campaign without entries yet (its first import) needs neither the per-household
+        # look for an existing entry (a million index probes) nor the search for entries
+        # left behind by a move.
+        cursor.execute(
+            """SELECT EXISTS (SELECT 1 FROM listing_listingentry e
+            JOIN listing_villagelisting l ON l.id = e.listing_id WHERE l.campaign_id = %s)""",
+            [campaign_id],
+        )
+        had_entries = bool(cursor.fetchone()[0])
         cursor.execute(
             """INSERT INTO listing_villagelisting
                 (campaign_id, village_code, state, version, village_signed_name,
@@ -79,6 +88,11 @@ def listing_entries_ensure(*, campaign_id: int, actor: Any = None) -> tuple[int,
             [campaign_id],
         )
         listings = cursor.rowcount
+        only_without_entry = (
+            " AND NOT EXISTS (SELECT 1 FROM listing_listingentry e WHERE e.household_id = h.id)"
+            if had_entries
+            else ""
+        )
         cursor.execute(
             """INSERT INTO listing_listingentry
                 (listing_id, household_id, status, explanation, note, revision)
@@ -86,8 +100,8 @@ def listing_entries_ensure(*, campaign_id: int, actor: Any = None) -> tuple[int,
             FROM register_household h
             JOIN listing_villagelisting l
               ON l.campaign_id = h.campaign_id AND l.village_code = h.village_code
-            WHERE h.campaign_id = %s AND NOT EXISTS (
-                SELECT 1 FROM listing_listingentry e WHERE e.household_id = h.id)""",
+            WHERE h.campaign_id = %s"""  # noqa: S608 (constant SQL)
+            + only_without_entry,
             [campaign_id],
         )
         entries = cursor.rowcount
@@ -95,7 +109,7 @@ def listing_entries_ensure(*, campaign_id: int, actor: Any = None) -> tuple[int,
     stale = ListingEntry.objects.filter(
         listing__campaign_id=campaign_id, listing__state=ListingState.OPEN
     ).exclude(listing__village_id=F("household__village_id"))
-    for entry in stale.select_related("household"):
+    for entry in stale.select_related("household") if had_entries else []:
         target = VillageListing.objects.get(
             campaign_id=campaign_id, village_id=entry.household.village_id
         )

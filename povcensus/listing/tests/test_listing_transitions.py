@@ -180,3 +180,26 @@ def test_village_cannot_sign_while_a_household_is_unchecked(world: Any) -> None:
         )
     assert caught.value.code == "listing.incomplete"
     assert caught.value.details["count"] == 1
+
+
+def test_entries_are_created_once_and_follow_a_household_to_its_new_village(world: Any) -> None:
+    from povcensus.listing.services import listing_entries_ensure
+    from povcensus.register.models import Household
+
+    campaign = world.campaign
+    household = Household.objects.filter(campaign=campaign, village_id=VILLAGE).first()
+    assert household is not None
+    own = ListingEntry.objects.get(household=household).listing
+    VillageListing.objects.filter(pk=own.pk).update(state=ListingState.OPEN)  # reopened
+    other = VillageListing.objects.filter(campaign=campaign).exclude(village_id=VILLAGE).first()
+    assert other is not None
+    entries = ListingEntry.objects.filter(listing__campaign=campaign).count()
+    assert listing_entries_ensure(campaign_id=campaign.pk) == (0, 0)  # nothing missing
+    Household.objects.filter(pk=household.pk).update(village_id=other.village_id)
+    listing_entries_ensure(campaign_id=campaign.pk)
+    entry = ListingEntry.objects.get(household=household)
+    assert entry.listing_id == other.pk
+    assert ListingEntry.objects.filter(listing__campaign=campaign).count() == entries
+    event = AuditEvent.objects.filter(action="listing.entries_created").last()
+    assert event is not None
+    assert event.after == {"listings": 0, "entries": 0, "moved": 1}
