@@ -44,6 +44,7 @@ class ImportReport:
     households_missing: int = 0  # in the register (same townships) but not in the file
     missing_numbers: list[str] = field(default_factory=list)
     changed_samples: list[dict[str, Any]] = field(default_factory=list)
+    first_load: bool = False  # written in one pass into an empty register (no staging)
     report_file: str = ""  # storage name of the XLSX report, when written
 
     @property

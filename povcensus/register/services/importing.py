@@ -8,6 +8,7 @@ writes all of it (commit; all-or-nothing unless only valid households are asked 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,14 @@ from povcensus.register.parsing import (
     read_batches,
 )
 from povcensus.register.report import SAMPLE_HOUSEHOLDS, ImportReport
+from povcensus.register.services.first_load import (
+    FirstLoad,
+    FirstLoadAbandonedError,
+    first_load_applies,
+)
 from povcensus.register.services.staging import Stage
+
+logger = logging.getLogger(__name__)
 
 ReportWriter = Callable[[Stage, ImportReport, OpenedFile], None]
 
@@ -123,13 +131,32 @@ def register_import(
         known_villages=known,
         allowed_villages=allowed,
     )
-    report = ImportReport(
-        filename=filename or path.name,
-        sha256=file_sha256(path),
-        dry_run=options.dry_run,
-        valid_only=options.valid_only,
-    )
+    sha256 = file_sha256(path)
+
+    def new_report() -> ImportReport:
+        return ImportReport(
+            filename=filename or path.name,
+            sha256=sha256,
+            dry_run=options.dry_run,
+            valid_only=options.valid_only,
+        )
+
+    report = new_report()
     with transaction.atomic():
+        if not options.dry_run and first_load_applies(campaign.pk):
+            loaded = _first_load(
+                actor,
+                campaign,
+                path,
+                mapping,
+                context,
+                options,
+                progress,
+                write_report,
+                new_report(),
+            )
+            if loaded is not None:
+                return loaded
         stage = Stage(campaign.pk)
         stage.create()
         try:
@@ -167,6 +194,58 @@ def register_import(
         stage.drop()
         report.committed = True
         progress.start(None, _("提交"))
+    return report
+
+
+def _first_load(
+    actor: Any,
+    campaign: Campaign,
+    path: Path,
+    mapping: Mapping,
+    context: CheckContext,
+    options: ImportOptions,
+    progress: Progress,
+    write_report: ReportWriter | None,
+    report: ImportReport,
+) -> ImportReport | None:
+    """Write a clean file into the campaign's empty register in one pass (``first_load``).
+
+    Returns the committed report, or None when the file is not clean: its writes are rolled
+    back to a savepoint and the caller takes the staged path, which reports the problems.
+    """
+    load = FirstLoad(campaign.pk, now=timezone.now())
+    try:
+        with transaction.atomic():
+            try:
+                with open_register_file(path, mapping) as opened:
+                    progress.start(opened.approximate_rows, _("读取、检查并写入名册"))
+                    batches = read_batches(opened, batch_rows=options.batch_rows)
+                    load.load((check_batch(b, context) for b in batches), progress.advance)
+                    report.rows = report.members_new = load.members
+                    report.households = report.households_new = load.households
+                    (
+                        report.error_rows,
+                        report.warning_rows,
+                        report.error_counts,
+                        report.warning_counts,
+                        report.problem_rows,
+                    ) = load.stage.summarise_problems()
+                    if write_report is not None:
+                        progress.start(None, _("生成检查报告"))
+                        write_report(load.stage, report, opened)
+            except TableError as problem:
+                raise FirstLoadAbandonedError(f"file: {problem.reason}") from None
+            progress.start(None, _("生成清查摸底表"))
+            households_imported(campaign.pk, actor)
+            progress.start(None, _("记入审计日志"))
+            report.first_load = True
+            _audit(actor, campaign, load.stage, report)
+            load.stage.drop()
+    except FirstLoadAbandonedError as abandoned:
+        logger.info("register import %s: first load abandoned (%s)", report.sha256, abandoned)
+        return None
+    report.committed = True
+    progress.start(None, _("提交"))
     return report
 
 
@@ -240,5 +319,6 @@ def _audit(actor: Any, campaign: Campaign, stage: Stage, report: ImportReport) -
             "missing_numbers": report.missing_numbers,
             "valid_only": report.valid_only,
             "error_rows": report.error_rows,
+            "first_load": report.first_load,
         },
     )
