@@ -6,6 +6,7 @@ path, whose outcome (rows written, codes reported, nothing half-written) must no
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from povcensus.audit.models import AuditEvent
 from povcensus.campaign.models import Campaign, CampaignStatus
 from povcensus.core.errors import ApplicationError
+from povcensus.core.models import Job, JobStatus
 from povcensus.listing.models import ListingEntry
 from povcensus.register.models import MEMBER_ANSWER_FIELDS, Household, Member
 from povcensus.register.services import ImportOptions, register_import
@@ -46,13 +49,13 @@ HOUSEHOLD_FIELDS = (
 )
 
 
-def _campaign(world: Any, code: str) -> Campaign:
+def _campaign(world: Any, code: str, *, year: int | None = None) -> Campaign:
     demo = world.campaign
     return Campaign.objects.create(
         code=code,
         name=f"普查 {code}",
         area_id=demo.area_id,
-        year=demo.year,
+        year=year or demo.year,
         reference_date=demo.reference_date,
         income_line=demo.income_line,
         status=CampaignStatus.ACTIVE,
@@ -265,3 +268,29 @@ def test_valid_only_into_an_empty_register_writes_the_valid_households(
     assert not report.first_load
     assert (report.households_new, report.households_skipped) == (4, 1)
     assert Household.objects.filter(campaign=empty).count() == 4
+
+
+def test_web_upload_into_a_new_campaign_commits_in_one_pass(
+    client_for: Any, world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    empty = _campaign(world, "next-year", year=world.campaign.year + 1)  # the current one now
+    office = client_for("jinshan_office")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        (DATA / "register_gb18030.csv").open("rb") as handle,
+    ):
+        office.post(reverse("register:import"), {"file": handle})
+    checked = Job.objects.get(kind="register.import")
+    assert checked.status == JobStatus.SUCCEEDED
+    assert checked.params["campaign_id"] == empty.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office.post(reverse("register:import_commit", args=[checked.pk]))
+    job = Job.objects.exclude(pk=checked.pk).get(kind="register.import")
+    assert job.status == JobStatus.SUCCEEDED
+    assert (job.result["committed"], job.result["first_load"]) == (True, True)
+    assert Household.objects.filter(campaign=empty).count() == 3
+    assert "已导入" in office.get(response.url).content.decode()
+    report = office.get(reverse("register:import_report", args=[job.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content)))
+    rows = list(sheet["名册及错误说明"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 7  # every input row
