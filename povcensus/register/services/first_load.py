@@ -150,7 +150,9 @@ class _IdBlocks:
             )
             self._sequences.ensure_connection()
         raw = self._sequences.connection
-        with raw.transaction():
+        # Django's errors, as on the import's connection: a role that does not own the
+        # sequence is refused the ALTER, and the one pass is abandoned for the staged path.
+        with self._sequences.wrap_database_errors, raw.transaction():
             sequence = raw.execute(
                 "SELECT pg_get_serial_sequence('register_household', 'id')"
             ).fetchone()[0]

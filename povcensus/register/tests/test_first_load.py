@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError
 from django.urls import reverse
 
 from povcensus.audit.models import AuditEvent
@@ -22,7 +23,7 @@ from povcensus.core.errors import ApplicationError
 from povcensus.core.models import Job, JobStatus
 from povcensus.listing.models import ListingEntry
 from povcensus.register.models import MEMBER_ANSWER_FIELDS, Household, Member
-from povcensus.register.services import ImportOptions, register_import
+from povcensus.register.services import ImportOptions, first_load, register_import
 from povcensus.register.tests.data import make_samples
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +295,20 @@ def test_web_upload_into_a_new_campaign_commits_in_one_pass(
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content)))
     rows = list(sheet["名册及错误说明"].iter_rows(values_only=True))
     assert len(rows) == 1 + 7  # every input row
+
+
+def test_ids_refused_by_the_database_fall_back_to_the_staged_path(
+    world: Any, tmp_path: Path, caplog: Any, monkeypatch: Any
+) -> None:
+    # As for a database role that does not own the households' id sequence.
+    def refused(self: Any, count: int) -> range:
+        raise DatabaseError("permission denied for sequence register_household_id_seq")
+
+    monkeypatch.setattr(first_load._IdBlocks, "take", refused)
+    empty = _campaign(world, "no-ids")
+    with caplog.at_level(logging.INFO, logger=IMPORT_LOGGER):
+        report = _load(empty, DATA / "register_gb18030.csv")
+    assert "first load abandoned (database: permission denied" in caplog.text
+    assert report.committed
+    assert not report.first_load
+    assert Household.objects.filter(campaign=empty).count() == 3
