@@ -168,18 +168,16 @@ class _IdBlocks:
 
 
 class _CopyWriter:
-    """Sends each batch's statements from a thread, in order, on this connection.
+    """Sends each batch's COPY statements from a thread, in order, on this connection.
 
-    A statement with data is a COPY fed with it; one without is executed.
-
-    psycopg serialises the connection's users, so a query of the reading thread (the id
-    pool) waits for the COPY in progress.  The first error stops the writer; it is raised
-    to the reading thread by :meth:`put` or :meth:`close`.
+    The reading thread does not use the connection meanwhile (household ids come from a
+    connection of their own).  The first error stops the writer; it is raised to the
+    reading thread by :meth:`put` or :meth:`close`.
     """
 
     def __init__(self) -> None:
         self._raw = connection.connection
-        self._queue: queue.Queue[list[tuple[str, bytes | None]] | None] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[list[tuple[str, bytes]] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="register-first-load", daemon=True)
         self._thread.start()
@@ -191,15 +189,12 @@ class _CopyWriter:
             try:
                 with self._raw.cursor() as cursor:
                     for sql, data in statements:
-                        if data is None:
-                            cursor.execute(sql)
-                            continue
                         with cursor.copy(sql) as copy:
                             copy.write(data)
             except BaseException as exc:  # reported to the reading thread
                 self.error = exc
 
-    def put(self, statements: list[tuple[str, bytes | None]]) -> None:
+    def put(self, statements: list[tuple[str, bytes]]) -> None:
         if self.error is not None:
             raise FirstLoadAbandonedError(f"database: {self.error}")
         self._queue.put(statements)
@@ -361,7 +356,7 @@ class FirstLoad:
         self.households += households.height
         self.members += members.height
         if writer is not None:
-            statements: list[tuple[str, bytes | None]] = [
+            statements: list[tuple[str, bytes]] = [
                 (
                     _copy_sql("register_household", HOUSEHOLD_COLUMNS, HOUSEHOLD_TEXT),
                     _csv(households),
