@@ -15,10 +15,10 @@ clash with the register, and the whole-file checks can run as the rows stream pa
   indexes refuse a household number or an ID number used twice.
 
 The load is optimistic: it expects a clean file, as a commit that follows a clean dry run
-is.  Any problem abandons it (:class:`FirstLoadAbandonedError`): a row with an error, a household with no
-or several heads, across villages or not in one run, or any refusal by the database.  The
-caller rolls back to its savepoint and runs the staged path from the start, which finds and
-reports the problem as always.  Rows with warnings do not abandon it: they are kept in the
+is.  Any problem abandons it (:class:`FirstLoadAbandonedError`): a row with an error, a
+household with no or several heads, across villages or not in one run, or any refusal by
+the database.  The caller rolls back to its savepoint and runs the staged path from the
+start, which finds and reports the problem as always.  Rows with warnings do not abandon it: they are kept in the
 staging table, which then holds only them, for the report.
 """
 
