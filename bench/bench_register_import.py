@@ -27,6 +27,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from common import ROOT, Timer, django_setup, peak_rss_mb, postgres_database, report
 
@@ -146,13 +147,13 @@ def baseline_copy_into_register(households_csv: Path, members_csv: Path) -> floa
     """
     from django.db import connection, transaction
 
-    from povcensus.devtools.loader import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+    from povcensus.register.models import HOUSEHOLD_COPY_COLUMNS, MEMBER_COPY_COLUMNS
 
     timer = Timer()
     with timer.measure(), transaction.atomic(), connection.cursor() as cursor:
         for table, columns, path in (
-            ("register_household", HOUSEHOLD_COLUMNS, households_csv),
-            ("register_member", MEMBER_COLUMNS, members_csv),
+            ("register_household", HOUSEHOLD_COPY_COLUMNS, households_csv),
+            ("register_member", MEMBER_COPY_COLUMNS, members_csv),
         ):
             sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv, NULL '\\N')"
             with path.open("rb") as source, cursor.cursor.copy(sql) as copy:
@@ -169,41 +170,38 @@ def baseline_copy_into_register(households_csv: Path, members_csv: Path) -> floa
     return timer.seconds
 
 
-def prepare_campaign(households: int) -> object:
+def bench_campaign(code: str, name: str, *, active: bool = True) -> Any:
+    """A campaign of the benchmark's prefecture and reference date."""
     from povcensus.campaign.models import Campaign, CampaignStatus
+    from povcensus.devtools import generator
+
+    return Campaign.objects.create(
+        code=code,
+        name=name,
+        area_id=generator.PREFECTURE[0],
+        year=REFERENCE.year,
+        reference_date=REFERENCE,
+        income_line=4000,
+        **({"status": CampaignStatus.ACTIVE} if active else {}),
+    )
+
+
+def prepare_campaign(households: int) -> Any:
     from povcensus.devtools import generator
     from povcensus.geography.services import geography_import
 
     geography = generator.geography_for(households)
     geography_import(actor=None, data=generator.areas_csv(geography).encode("utf-8"))
-    return Campaign.objects.create(
-        code="bench",
-        name="基准测试",
-        area_id=generator.PREFECTURE[0],
-        year=REFERENCE.year,
-        reference_date=REFERENCE,
-        income_line=4000,
-        status=CampaignStatus.ACTIVE,
-    )
+    return bench_campaign("bench", "基准测试")
 
 
-def seeded_campaign() -> object:
+def seeded_campaign() -> Any:
     """A second campaign whose register holds one household (so the staged path runs)."""
-    from povcensus.campaign.models import Campaign, CampaignStatus
-    from povcensus.devtools import generator
     from povcensus.geography.codes import Level
     from povcensus.geography.models import Area
     from povcensus.register.models import Household
 
-    campaign = Campaign.objects.create(
-        code="bench-staged",
-        name="基准测试（逐项比对）",
-        area_id=generator.PREFECTURE[0],
-        year=REFERENCE.year,
-        reference_date=REFERENCE,
-        income_line=4000,
-        status=CampaignStatus.ACTIVE,
-    )
+    campaign = bench_campaign("bench-staged", "基准测试（逐项比对）")
     village = (
         Area.objects.filter(level=Level.VILLAGE).order_by("code").values_list("code", flat=True)[0]
     )
@@ -231,14 +229,7 @@ def main(argv: list[str]) -> int:
 
         campaign = prepare_campaign(args.households)
         base = baseline_copy(path)
-        scratch = type(campaign).objects.create(  # type: ignore[attr-defined]
-            code="bench-copy",
-            name="基准（COPY）",
-            area_id=campaign.area_id,  # type: ignore[attr-defined]
-            year=REFERENCE.year,
-            reference_date=REFERENCE,
-            income_line=4000,
-        )
+        scratch = bench_campaign("bench-copy", "基准（COPY）", active=False)
         hh_csv, member_csv = table_files(args.households, args.seed, scratch.pk)
         base_tables = baseline_copy_into_register(hh_csv, member_csv)
         rss_before = peak_rss_mb()
@@ -257,15 +248,15 @@ def main(argv: list[str]) -> int:
             with timer.measure():
                 outcome = register_import(
                     actor=None,
-                    campaign=target,  # type: ignore[arg-type]
+                    campaign=target,
                     path=path,
                     options=ImportOptions(dry_run=dry_run),
                     progress=clock,
                 )
             results[name] = (timer.seconds, clock.phases(time.perf_counter()), outcome)
-        households = Household.objects.filter(campaign=campaign).count()  # type: ignore[misc]
-        members = Member.objects.filter(campaign=campaign).count()  # type: ignore[misc]
-        staged_households = Household.objects.filter(campaign=staged).count() - 1  # type: ignore[misc]
+        households = Household.objects.filter(campaign=campaign).count()
+        members = Member.objects.filter(campaign=campaign).count()
+        staged_households = Household.objects.filter(campaign=staged).count() - 1
         connections.close_all()
 
     dry_seconds, dry_phases, dry = results["dry run"]

@@ -14,39 +14,14 @@ from django.utils import timezone
 
 from povcensus.core.progress import NullProgress, Progress
 from povcensus.devtools.generator import HouseholdRecord
-from povcensus.register.models import MEMBER_ANSWER_FIELDS, Household, Member
+from povcensus.register.models import (
+    HOUSEHOLD_COPY_COLUMNS,
+    MEMBER_COPY_COLUMNS,
+    Household,
+    Member,
+)
 
 BATCH = 5000
-
-HOUSEHOLD_COLUMNS = (
-    "id",
-    "campaign_id",
-    "number",
-    "village_code",
-    "group_name",
-    "natural_village",
-    "head_name",
-    "head_id_number",
-    "phone",
-    "size_registered",
-    "identification_standard",
-    "attribute",
-    "exit_status",
-    "identified_year",
-    "exit_year",
-    "main_cause",
-    "other_causes",
-    "extra",
-    "created_at",
-    "updated_at",
-)
-MEMBER_COLUMNS = (
-    "household_id",
-    "campaign_id",
-    *MEMBER_ANSWER_FIELDS,
-    "phone",
-    "extra",
-)
 
 
 def _batches(records: Iterable[HouseholdRecord], size: int) -> Iterator[list[HouseholdRecord]]:
@@ -129,11 +104,13 @@ def _load_postgresql(
         raw = cursor.cursor
         for batch in _batches(records, BATCH):
             with raw.copy(
-                f"COPY register_household ({', '.join(HOUSEHOLD_COLUMNS)}) FROM STDIN"
+                f"COPY register_household ({', '.join(HOUSEHOLD_COPY_COLUMNS)}) FROM STDIN"
             ) as copy:
                 for offset, h in enumerate(batch):
                     copy.write_row(_household_row(next_id + offset, campaign_id, h, now))
-            with raw.copy(f"COPY register_member ({', '.join(MEMBER_COLUMNS)}) FROM STDIN") as copy:
+            with raw.copy(
+                f"COPY register_member ({', '.join(MEMBER_COPY_COLUMNS)}) FROM STDIN"
+            ) as copy:
                 for offset, h in enumerate(batch):
                     for row in _member_rows(next_id + offset, campaign_id, h):
                         copy.write_row(row)
@@ -177,7 +154,7 @@ def _load_generic(
         rows = [
             Member(
                 household_id=obj.pk,
-                **{**dict(zip(MEMBER_COLUMNS[1:], row[1:], strict=True)), "extra": {}},
+                **{**dict(zip(MEMBER_COPY_COLUMNS[1:], row[1:], strict=True)), "extra": {}},
             )
             for obj, h in zip(created, batch, strict=True)
             for row in _member_rows(obj.pk, campaign_id, h)

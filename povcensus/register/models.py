@@ -66,6 +66,32 @@ class Household(TimeStampedModel):
         return f"{self.number} {self.head_name}"
 
 
+# The columns a bulk writer (COPY) fills in the household table, in one order: the
+# one-pass first load of the register import and the demo loader.
+HOUSEHOLD_COPY_COLUMNS = (
+    "id",
+    "campaign_id",
+    "number",
+    "village_code",
+    "group_name",
+    "natural_village",
+    "head_name",
+    "head_id_number",
+    "phone",
+    "size_registered",
+    "identification_standard",
+    "attribute",
+    "exit_status",
+    "identified_year",
+    "exit_year",
+    "main_cause",
+    "other_causes",
+    "extra",
+    "created_at",
+    "updated_at",
+)
+
+
 # A member's register answers in the national system's order: what an import writes, the
 # prefill media and the loaders carry (one list, used wherever member rows are copied).
 MEMBER_ANSWER_FIELDS = (
@@ -83,6 +109,8 @@ MEMBER_ANSWER_FIELDS = (
     "work_status",
     "work_months",
 )
+# The same for the member table (its id comes from the table's sequence).
+MEMBER_COPY_COLUMNS = ("household_id", "campaign_id", *MEMBER_ANSWER_FIELDS, "phone", "extra")
 
 
 class Member(models.Model):

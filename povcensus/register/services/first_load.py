@@ -36,55 +36,15 @@ import polars as pl
 from django.db import DatabaseError, connection, connections
 
 from povcensus.register import errors
-from povcensus.register.models import Household
+from povcensus.register.models import HOUSEHOLD_COPY_COLUMNS, MEMBER_COPY_COLUMNS, Household
 from povcensus.register.parsing import STAGE_COLUMNS, STAGE_TEXT_COLUMNS
 from povcensus.register.services.staging import STAGE, Stage
 
-HOUSEHOLD_COLUMNS = (
-    "id",
-    "campaign_id",
-    "number",
-    "village_code",
-    "group_name",
-    "natural_village",
-    "head_name",
-    "head_id_number",
-    "phone",
-    "size_registered",
-    "identification_standard",
-    "attribute",
-    "exit_status",
-    "identified_year",
-    "exit_year",
-    "main_cause",
-    "other_causes",
-    "extra",
-    "created_at",
-    "updated_at",
-)
+# Numeric columns are written as CSV numbers; every other column is text, never NULL.
 HOUSEHOLD_NUMBERS = ("id", "campaign_id", "size_registered", "identified_year", "exit_year")
-HOUSEHOLD_TEXT = tuple(c for c in HOUSEHOLD_COLUMNS if c not in HOUSEHOLD_NUMBERS)
-MEMBER_COLUMNS = (
-    "household_id",
-    "campaign_id",
-    "seq",
-    "name",
-    "sex",
-    "id_type",
-    "id_number",
-    "relation",
-    "ethnicity",
-    "education",
-    "student_status",
-    "health",
-    "labour_skill",
-    "work_status",
-    "work_months",
-    "phone",
-    "extra",
-)
+HOUSEHOLD_TEXT = tuple(c for c in HOUSEHOLD_COPY_COLUMNS if c not in HOUSEHOLD_NUMBERS)
 MEMBER_NUMBERS = ("household_id", "campaign_id", "seq", "work_months")
-MEMBER_TEXT = tuple(c for c in MEMBER_COLUMNS if c not in MEMBER_NUMBERS)
+MEMBER_TEXT = tuple(c for c in MEMBER_COPY_COLUMNS if c not in MEMBER_NUMBERS)
 HEAD = "01"
 
 
@@ -228,10 +188,7 @@ class FirstLoad:
         self.households = 0
         self.members = 0
         self._ids = _IdBlocks()
-        if connection.vendor == "postgresql":
-            self._stamp = now.isoformat()
-        else:
-            self._stamp = str(connection.ops.adapt_datetimefield_value(now))
+        self._stamp = str(connection.ops.adapt_datetimefield_value(now))  # as CSV text
 
     def load(self, batches: Iterator[pl.DataFrame], advance: Callable[[int], None]) -> None:
         """Write every checked batch; raise :class:`FirstLoadAbandonedError` at the first problem."""
@@ -311,46 +268,18 @@ class FirstLoad:
             )
             .otherwise(col("notes"))
         )
-        households = heads.select(
-            col("household_id").alias("id"),
-            pl.lit(self.campaign_id).alias("campaign_id"),
-            "number",
-            "village_code",
-            "group_name",
-            "natural_village",
-            "head_name",
-            col("id_number").alias("head_id_number"),
-            "phone",
-            pl.coalesce(col("size_registered"), col("members")).alias("size_registered"),
-            "identification_standard",
-            "attribute",
-            "exit_status",
-            "identified_year",
-            "exit_year",
-            "main_cause",
-            "other_causes",
-            col("household_extra").alias("extra"),
-            pl.lit(self._stamp).alias("created_at"),
-            pl.lit(self._stamp).alias("updated_at"),
-        )
-        members = frame.select(
-            "household_id",
-            pl.lit(self.campaign_id).alias("campaign_id"),
-            "seq",
-            "name",
-            "sex",
-            "id_type",
-            "id_number",
-            "relation",
-            "ethnicity",
-            "education",
-            "student_status",
-            "health",
-            "labour_skill",
-            "work_status",
-            "work_months",
-            pl.lit("").alias("phone"),
-            pl.lit("{}").alias("extra"),
+        campaign = pl.lit(self.campaign_id).alias("campaign_id")
+        households = heads.with_columns(
+            campaign,
+            id=col("household_id"),
+            head_id_number=col("id_number"),
+            size_registered=pl.coalesce(col("size_registered"), col("members")),
+            extra=col("household_extra"),
+            created_at=pl.lit(self._stamp),
+            updated_at=pl.lit(self._stamp),
+        ).select(HOUSEHOLD_COPY_COLUMNS)
+        members = frame.with_columns(campaign, phone=pl.lit(""), extra=pl.lit("{}")).select(
+            MEMBER_COPY_COLUMNS
         )
         noted = frame.filter(col("notes") != "").select(STAGE_COLUMNS)
         self.households += households.height
@@ -358,10 +287,10 @@ class FirstLoad:
         if writer is not None:
             statements: list[tuple[str, bytes]] = [
                 (
-                    _copy_sql("register_household", HOUSEHOLD_COLUMNS, HOUSEHOLD_TEXT),
+                    _copy_sql("register_household", HOUSEHOLD_COPY_COLUMNS, HOUSEHOLD_TEXT),
                     _csv(households),
                 ),
-                (_copy_sql("register_member", MEMBER_COLUMNS, MEMBER_TEXT), _csv(members)),
+                (_copy_sql("register_member", MEMBER_COPY_COLUMNS, MEMBER_TEXT), _csv(members)),
             ]
             if noted.height:
                 statements.append(
@@ -371,8 +300,8 @@ class FirstLoad:
             return
         with connection.cursor() as cursor:
             for table, columns, rows in (
-                ("register_household", HOUSEHOLD_COLUMNS, households),
-                ("register_member", MEMBER_COLUMNS, members),
+                ("register_household", HOUSEHOLD_COPY_COLUMNS, households),
+                ("register_member", MEMBER_COPY_COLUMNS, members),
                 (STAGE, STAGE_COLUMNS, noted),
             ):
                 if rows.height:

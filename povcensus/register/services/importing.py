@@ -223,13 +223,7 @@ def _first_load(
                     load.load((check_batch(b, context) for b in batches), progress.advance)
                     report.rows = report.members_new = load.members
                     report.households = report.households_new = load.households
-                    (
-                        report.error_rows,
-                        report.warning_rows,
-                        report.error_counts,
-                        report.warning_counts,
-                        report.problem_rows,
-                    ) = load.stage.summarise_problems()
+                    _record_problems(report, load.stage)
                     if write_report is not None:
                         progress.start(None, _("生成检查报告"))
                         write_report(load.stage, report, opened)
@@ -249,6 +243,17 @@ def _first_load(
     return report
 
 
+def _record_problems(report: ImportReport, stage: Stage) -> None:
+    """The rows with errors and warnings, counted per code, with the first as samples."""
+    (
+        report.error_rows,
+        report.warning_rows,
+        report.error_counts,
+        report.warning_counts,
+        report.problem_rows,
+    ) = stage.summarise_problems()
+
+
 def _check_staged(
     stage: Stage, report: ImportReport, options: ImportOptions, progress: Progress
 ) -> None:
@@ -257,13 +262,7 @@ def _check_staged(
         raise ApplicationError(errors.EMPTY)
     stage.analyse()
     report.households = stage.households()
-    (
-        report.error_rows,
-        report.warning_rows,
-        report.error_counts,
-        report.warning_counts,
-        report.problem_rows,
-    ) = stage.summarise_problems()
+    _record_problems(report, stage)
     sorted_out = stage.classify()
     report.households_new = sorted_out.new
     report.households_skipped = sorted_out.skipped
