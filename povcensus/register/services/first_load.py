@@ -20,12 +20,20 @@ household with no or several heads, across villages or not in one run, or any re
 the database.  The caller rolls back to its savepoint and runs the staged path from the
 start, which finds and reports the problem as always.  Rows with warnings do not abandon it: they are kept in the
 staging table, which then holds only them, for the report.
+
+When the register tables hold no row at all (a new installation's first import), the
+secondary indexes of both tables are dropped for the load and built again after it, in the
+same transaction (:class:`DeferredIndexes`): a B-tree built from sorted keys costs a
+fraction of a million random inserts into it (the ID numbers arrive in no order).  A
+duplicate is then refused when its unique index is built, and the load is abandoned as
+for any refusal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -33,7 +41,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 
 from povcensus.register import errors
 from povcensus.register.models import HOUSEHOLD_COPY_COLUMNS, MEMBER_COPY_COLUMNS, Household
@@ -46,6 +54,12 @@ HOUSEHOLD_TEXT = tuple(c for c in HOUSEHOLD_COPY_COLUMNS if c not in HOUSEHOLD_N
 MEMBER_NUMBERS = ("household_id", "campaign_id", "seq", "work_months")
 MEMBER_TEXT = tuple(c for c in MEMBER_COPY_COLUMNS if c not in MEMBER_NUMBERS)
 HEAD = "01"
+REGISTER_TABLES = ("register_household", "register_member")
+# Memory for building each deferred index (PostgreSQL's default of 64 MB sorts a million
+# ID numbers on disk); only ever raised, for this transaction.
+INDEX_BUILD_MEMORY = "256MB"
+
+logger = logging.getLogger(__name__)
 
 
 class FirstLoadAbandonedError(Exception):
@@ -127,6 +141,83 @@ class _IdBlocks:
             self._sequences = None
 
 
+class DeferredIndexes:
+    """The secondary indexes of the empty register tables, dropped for a load and rebuilt.
+
+    PostgreSQL only, and only while both tables hold no row at all: rebuilding an index
+    costs in proportion to the whole table, so a register that already holds another
+    campaign keeps its indexes.  Primary keys stay (their keys arrive in order); unique
+    constraints are dropped and added again as constraints, other indexes from their own
+    definition, so the schema after the load is the schema before it.  Everything happens in
+    the import's transaction: a rolled-back load leaves the indexes as they were.
+
+    Dropping an index locks its table (``ACCESS EXCLUSIVE``) until the import commits:
+    readers of the empty register wait for the first load instead of seeing it empty.
+    """
+
+    def __init__(self) -> None:
+        # (table, name, constraint definition or "", index definition)
+        self.dropped: list[tuple[str, str, str, str]] = []
+
+    @staticmethod
+    def applies() -> bool:
+        if connection.vendor != "postgresql":
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT NOT EXISTS (SELECT 1 FROM register_household)"
+                " AND NOT EXISTS (SELECT 1 FROM register_member)"
+            )
+            return bool(cursor.fetchone()[0])
+
+    def drop(self) -> None:
+        """Drop the secondary indexes (in a savepoint: if refused, the load keeps them)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT t.relname, x.relname, COALESCE(pg_get_constraintdef(c.oid), ''),
+                          pg_get_indexdef(i.indexrelid)
+                FROM pg_index i
+                JOIN pg_class t ON t.oid = i.indrelid
+                JOIN pg_class x ON x.oid = i.indexrelid
+                LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = t.oid
+                WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+                ORDER BY t.relname, x.relname""",
+                [list(REGISTER_TABLES)],
+            )
+            indexes = cursor.fetchall()
+            try:
+                with transaction.atomic():
+                    for table, name, constraint, _definition in indexes:
+                        cursor.execute(
+                            f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'
+                            if constraint
+                            else f'DROP INDEX "{name}"'
+                        )
+            except DatabaseError as exc:  # e.g. a role that does not own the tables
+                logger.info("first load: the register's indexes are kept (%s)", exc)
+                return
+        self.dropped = indexes
+        logger.info("first load: %d register indexes deferred", len(indexes))
+
+    def rebuild(self) -> None:
+        """Build the dropped indexes again; a duplicate key raises ``IntegrityError``."""
+        if not self.dropped:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('maintenance_work_mem', %s, true) "
+                "WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%s)",
+                [INDEX_BUILD_MEMORY, INDEX_BUILD_MEMORY],
+            )
+            for table, name, constraint, definition in self.dropped:
+                cursor.execute(
+                    f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {constraint}'
+                    if constraint
+                    else definition
+                )
+        self.dropped = []
+
+
 class _CopyWriter:
     """Sends each batch's COPY statements from a thread, in order, on this connection.
 
@@ -188,11 +279,14 @@ class FirstLoad:
         self.households = 0
         self.members = 0
         self._ids = _IdBlocks()
+        self._indexes = DeferredIndexes()
         self._stamp = str(connection.ops.adapt_datetimefield_value(now))  # as CSV text
 
     def load(self, batches: Iterator[pl.DataFrame], advance: Callable[[int], None]) -> None:
         """Write every checked batch; raise :class:`FirstLoadAbandonedError` at the first problem."""
         self.stage.create()
+        if DeferredIndexes.applies():
+            self._indexes.drop()
         writer = _CopyWriter() if connection.vendor == "postgresql" else None
         try:
             carry: pl.DataFrame | None = None
@@ -218,6 +312,13 @@ class FirstLoad:
                     writer.close()
         if self.members == 0:
             raise FirstLoadAbandonedError("no rows")
+
+    def build_indexes(self) -> None:
+        """Build the indexes deferred by :meth:`load` (a duplicate key abandons the load)."""
+        try:
+            self._indexes.rebuild()
+        except DatabaseError as exc:
+            raise FirstLoadAbandonedError(f"database: {exc}") from exc
 
     @staticmethod
     def _split_last_run(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -221,6 +221,8 @@ def _first_load(
                     progress.start(opened.approximate_rows, _("读取、检查并写入名册"))
                     batches = read_batches(opened, batch_rows=options.batch_rows)
                     load.load((check_batch(b, context) for b in batches), progress.advance)
+                    progress.start(None, _("建立名册索引"))
+                    load.build_indexes()
                     report.rows = report.members_new = load.members
                     report.households = report.households_new = load.households
                     _record_problems(report, load.stage)

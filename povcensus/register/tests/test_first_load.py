@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 
 from povcensus.audit.models import AuditEvent
@@ -296,3 +296,88 @@ def test_ids_refused_by_the_database_fall_back_to_the_staged_path(
     assert report.committed
     assert not report.first_load
     assert Household.objects.filter(campaign=empty).count() == 3
+
+
+def _register_indexes() -> list[tuple[str, ...]]:
+    """The register tables' index and constraint definitions, as the database states them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                """SELECT tablename, indexname, indexdef FROM pg_indexes
+                WHERE tablename IN ('register_household', 'register_member')
+                UNION ALL
+                SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+                FROM pg_constraint
+                WHERE conrelid IN ('register_household'::regclass, 'register_member'::regclass)
+                ORDER BY 1, 2, 3"""
+            )
+        else:
+            cursor.execute(
+                "SELECT tbl_name, name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index'"
+                " AND tbl_name IN ('register_household', 'register_member') ORDER BY 1, 2"
+            )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+@pytest.fixture
+def empty_register_tables(monkeypatch: Any) -> None:
+    """As in a new installation, whose register tables hold no row at all.
+
+    The demo town's households stay in the tables (other tables name them), so the probe is
+    answered as for empty tables; the indexes are then rebuilt over the demo's rows too.
+    """
+    assert not first_load.DeferredIndexes.applies()  # the real probe: the demo's rows are there
+    monkeypatch.setattr(
+        first_load.DeferredIndexes,
+        "applies",
+        staticmethod(lambda: connection.vendor == "postgresql"),
+    )
+
+
+def test_a_first_load_into_empty_tables_builds_their_indexes_after_the_rows(
+    world: Any, tmp_path: Path, caplog: Any, empty_register_tables: None
+) -> None:
+    before = _register_indexes()
+    empty = _campaign(world, "new-install")
+    with caplog.at_level(logging.INFO, logger=first_load.__name__):
+        report = _load(
+            empty, _write(tmp_path, _many_households(7)), ImportOptions(dry_run=False, batch_rows=5)
+        )
+    assert report.first_load
+    deferred = "register indexes deferred" in caplog.text
+    assert deferred == (connection.vendor == "postgresql")
+    assert _register_indexes() == before  # every index and constraint is back, as it was
+    assert Household.objects.filter(campaign=empty).count() == 7
+    assert Member.objects.filter(campaign=empty).count() == sum(2 + i % 3 for i in range(7))
+    # The rebuilt unique index refuses what it refused before.
+    member = Member.objects.filter(campaign=empty).exclude(id_number="")[0]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Member.objects.create(
+            household=member.household,
+            campaign=empty,
+            seq=99,
+            name="重复",
+            id_number=member.id_number,
+        )
+
+
+def test_a_duplicate_in_a_first_load_into_empty_tables_is_refused_when_its_index_is_built(
+    world: Any, tmp_path: Path, caplog: Any, empty_register_tables: None
+) -> None:
+    rows = _many_households(6)
+    rows[-1][17] = rows[1][17]  # an ID number used again, five households on
+    before = _register_indexes()
+    counts = (Household.objects.count(), Member.objects.count(), AuditEvent.objects.count())
+    empty = _campaign(world, "new-install-dirty")
+    with (
+        caplog.at_level(logging.INFO),
+        pytest.raises(ApplicationError) as caught,
+    ):
+        _load(empty, _write(tmp_path, rows), ImportOptions(dry_run=False, batch_rows=4))
+    assert caught.value.code == "register.rows_invalid"  # found and reported by the staged path
+    if connection.vendor == "postgresql":
+        assert "first load abandoned (database: could not create unique index" in caplog.text
+    else:
+        assert "first load abandoned (database: UNIQUE constraint failed" in caplog.text
+    assert _register_indexes() == before
+    assert (Household.objects.count(), Member.objects.count(), AuditEvent.objects.count()) == counts
