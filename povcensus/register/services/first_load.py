@@ -55,8 +55,8 @@ MEMBER_NUMBERS = ("household_id", "campaign_id", "seq", "work_months")
 MEMBER_TEXT = tuple(c for c in MEMBER_COPY_COLUMNS if c not in MEMBER_NUMBERS)
 HEAD = "01"
 REGISTER_TABLES = ("register_household", "register_member")
-# Memory for building each deferred index (PostgreSQL's default of 64 MB sorts a million
-# ID numbers on disk); only ever raised, for this transaction.
+# Memory for building each deferred index (with PostgreSQL's default of 64 MB, 3.5 million
+# ID numbers are sorted on disk); only ever raised, for this transaction.
 INDEX_BUILD_MEMORY = "256MB"
 
 logger = logging.getLogger(__name__)

@@ -381,3 +381,25 @@ def test_a_duplicate_in_a_first_load_into_empty_tables_is_refused_when_its_index
         assert "first load abandoned (database: UNIQUE constraint failed" in caplog.text
     assert _register_indexes() == before
     assert (Household.objects.count(), Member.objects.count(), AuditEvent.objects.count()) == counts
+
+
+def test_indexes_the_database_will_not_drop_are_kept_and_the_load_goes_on(
+    world: Any, tmp_path: Path, caplog: Any, empty_register_tables: None
+) -> None:
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # an office's own table that depends on the household number's index
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TABLE office_register_note (campaign_id bigint, number varchar(40),"
+                " FOREIGN KEY (campaign_id, number)"
+                " REFERENCES register_household (campaign_id, number))"
+            )
+    before = _register_indexes()
+    empty = _campaign(world, "kept-indexes")
+    with caplog.at_level(logging.INFO, logger=first_load.__name__):
+        report = _load(empty, _write(tmp_path, _many_households(4)))
+    assert report.first_load
+    assert ("the register's indexes are kept (" in caplog.text) == postgres
+    assert "register indexes deferred" not in caplog.text
+    assert _register_indexes() == before
+    assert Household.objects.filter(campaign=empty).count() == 4
