@@ -238,13 +238,12 @@ def main(argv: list[str]) -> int:
         # staged path's commit follows, into a second campaign whose register already holds
         # a household (as when a second township's export follows the first).
         results = {}
-        for name, target, dry_run in (
-            ("dry run", campaign, True),
-            ("commit", campaign, False),
-            ("staged commit", None, False),
+        for name, target_of, dry_run in (
+            ("dry run", lambda: campaign, True),
+            ("commit", lambda: campaign, False),
+            ("staged commit", seeded_campaign, False),
         ):
-            if target is None:
-                target = staged = seeded_campaign()
+            target = target_of()
             clock = PhaseClock()
             timer = Timer()
             with timer.measure():
@@ -255,15 +254,16 @@ def main(argv: list[str]) -> int:
                     options=ImportOptions(dry_run=dry_run),
                     progress=clock,
                 )
-            results[name] = (timer.seconds, clock.phases(time.perf_counter()), outcome)
+            results[name] = (timer.seconds, clock.phases(time.perf_counter()), outcome, target)
         households = Household.objects.filter(campaign=campaign).count()
         members = Member.objects.filter(campaign=campaign).count()
+        staged = results["staged commit"][3]
         staged_households = Household.objects.filter(campaign=staged).count() - 1
         connections.close_all()
 
-    dry_seconds, dry_phases, dry = results["dry run"]
-    commit_seconds, commit_phases, committed = results["commit"]
-    staged_seconds, staged_phases, staged_outcome = results["staged commit"]
+    dry_seconds, dry_phases, dry, _ = results["dry run"]
+    commit_seconds, commit_phases, committed, _ = results["commit"]
+    staged_seconds, staged_phases, staged_outcome, _ = results["staged commit"]
     lines = [
         (
             "file",

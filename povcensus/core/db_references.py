@@ -112,6 +112,7 @@ class ReferenceGuard(TriggerGuard):
     def _pg_create(self) -> list[str]:
         statements = []
         for child in self._children():
+            numbered = list(enumerate(self._of_child(child)))
             checks = "".join(
                 f"""
         SELECT MIN(n.{r.column}), MAX(n.{r.column}) INTO low_{i}, high_{i} FROM refs_new n;
@@ -125,13 +126,13 @@ class ReferenceGuard(TriggerGuard):
                 RAISE EXCEPTION '{r.missing_message}' USING ERRCODE = 'foreign_key_violation';
             END IF;
         END IF;"""  # noqa: S608 (identifiers declared in code)
-                for i, r in enumerate(self._of_child(child))
+                for i, r in numbered
             )
             bounds = "".join(
                 f"""
         low_{i} {r.parent}.{r.key}%TYPE;
         high_{i} {r.parent}.{r.key}%TYPE;"""
-                for i, r in enumerate(self._of_child(child))
+                for i, r in numbered
             )
             function = f"{self.prefix}_{child}_check"
             statements += [

@@ -27,7 +27,12 @@ from django.db import connection
 from django.db.models import F
 
 from povcensus.register import errors
-from povcensus.register.models import MEMBER_ANSWER_FIELDS, Household, Member
+from povcensus.register.models import (
+    MEMBER_ANSWER_FIELDS,
+    MEMBER_COPY_COLUMNS,
+    Household,
+    Member,
+)
 from povcensus.register.parsing import (
     STAGE_COLUMNS,
     STAGE_INT_COLUMNS,
@@ -471,11 +476,7 @@ class Stage:
         :meth:`insert_households`): the (household, seq) index grows at its right end, and
         the sort compares integers, not text.
         """
-        member_columns = (
-            "household_id, campaign_id, seq, name, sex, id_type, id_number, relation, "
-            "ethnicity, education, student_status, health, labour_skill, work_status, "
-            "work_months, phone, extra"
-        )
+        member_columns = ", ".join(MEMBER_COPY_COLUMNS)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO register_member ({member_columns})
