@@ -36,8 +36,10 @@ class Submission(models.Model):
     is_current = models.BooleanField(default=True)
     version_number = models.PositiveIntegerField(default=1)
 
+    # The foreign keys whose column leads one of the composite indexes below carry no index
+    # of their own (decision 0016, fifth round): every row written maintains each index.
     campaign = models.ForeignKey(
-        "campaign.Campaign", on_delete=models.PROTECT, related_name="submissions"
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="submissions", db_index=False
     )
     form_version = models.ForeignKey(
         "questionnaires.FormVersion", on_delete=models.PROTECT, related_name="submissions"
@@ -49,12 +51,18 @@ class Submission(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="submissions",
+        db_index=False,
     )
     # The village the unit belongs to (scoping): the household's village, or the village
     # of a village questionnaire.
     area_code = models.CharField(max_length=15)
     team = models.ForeignKey(
-        "team.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "team.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -98,7 +106,10 @@ class Submission(models.Model):
 class SubmissionMember(models.Model):
     """One member row (repeat ``members``) of a household submission version."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="members")
+    # Indexed by the unique (submission, index) constraint.
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="members", db_index=False
+    )
     index = models.PositiveSmallIntegerField()  # 1-based position in the repeat
     data = models.JSONField(default=dict)
 
@@ -119,7 +130,10 @@ def _attachment_path(instance: SubmissionAttachment, filename: str) -> str:
 
 
 class SubmissionAttachment(models.Model):
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
+    # Indexed by the unique (submission, name) constraint.
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="attachments", db_index=False
+    )
     name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
