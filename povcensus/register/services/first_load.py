@@ -385,26 +385,22 @@ class FirstLoad:
         noted = frame.filter(col("notes") != "").select(STAGE_COLUMNS)
         self.households += households.height
         self.members += members.height
+        tables = (
+            ("register_household", HOUSEHOLD_COPY_COLUMNS, HOUSEHOLD_TEXT, households),
+            ("register_member", MEMBER_COPY_COLUMNS, MEMBER_TEXT, members),
+            (STAGE, STAGE_COLUMNS, STAGE_TEXT_COLUMNS, noted),
+        )
         if writer is not None:
-            statements: list[tuple[str, bytes]] = [
-                (
-                    _copy_sql("register_household", HOUSEHOLD_COPY_COLUMNS, HOUSEHOLD_TEXT),
-                    _csv(households),
-                ),
-                (_copy_sql("register_member", MEMBER_COPY_COLUMNS, MEMBER_TEXT), _csv(members)),
-            ]
-            if noted.height:
-                statements.append(
-                    (_copy_sql(STAGE, STAGE_COLUMNS, STAGE_TEXT_COLUMNS), _csv(noted))
-                )
-            writer.put(statements)
+            writer.put(
+                [
+                    (_copy_sql(table, columns, text), _csv(rows))
+                    for table, columns, text, rows in tables
+                    if rows.height
+                ]
+            )
             return
         with connection.cursor() as cursor:
-            for table, columns, rows in (
-                ("register_household", HOUSEHOLD_COPY_COLUMNS, households),
-                ("register_member", MEMBER_COPY_COLUMNS, members),
-                (STAGE, STAGE_COLUMNS, noted),
-            ):
+            for table, columns, _text, rows in tables:
                 if rows.height:
                     marks = ", ".join(["%s"] * len(columns))
                     cursor.executemany(
