@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
+
+#: The member field holding a person's ID number in the household questionnaire; its text
+#: is kept indexed (``SubmissionMember.id_number``) for lookups by ID number across the census.
+MEMBER_ID_FIELD = "m_id_number"
 
 
 class SubmissionSource(models.TextChoices):
@@ -112,6 +117,15 @@ class SubmissionMember(models.Model):
     )
     index = models.PositiveSmallIntegerField()  # 1-based position in the repeat
     data = models.JSONField(default=dict)
+    # The member's ID number as text, kept by the database from ``data`` and indexed: the
+    # census-wide duplicate-ID count of every arriving household
+    # (rules.services.census_counts_for) looks members up by it; without it each check
+    # read every member of the census.
+    id_number = models.GeneratedField(
+        expression=KT(f"data__{MEMBER_ID_FIELD}"),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["submission", "index"]
@@ -120,6 +134,8 @@ class SubmissionMember(models.Model):
                 fields=["submission", "index"], name="collection_member_unique_index"
             )
         ]
+        # A plain B-tree (a field's db_index would bring PostgreSQL's LIKE index too).
+        indexes = [models.Index(fields=["id_number"], name="collection_member_id_number")]
 
     def __str__(self) -> str:
         return f"{self.submission_id}#{self.index}"

@@ -97,6 +97,11 @@ def live_forms(*, campaign: Campaign) -> dict[str, LiveForm]:
     return {row.kind: row for row in rows}
 
 
+def live_version_ids(*, campaign: Campaign) -> dict[str, int]:
+    """The id of the version in use for each kind of form in ``campaign`` (kind → id)."""
+    return dict(LiveForm.objects.filter(campaign=campaign).values_list("kind", "version_id"))
+
+
 def live_version(*, campaign: Campaign, kind: FormKind) -> FormVersion | None:
     row = (
         LiveForm.objects.filter(campaign=campaign, kind=kind)

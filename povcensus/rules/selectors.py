@@ -27,7 +27,7 @@ from povcensus.core.errors import NOT_FOUND, ApplicationError
 from povcensus.core.models import Job
 from povcensus.geography.models import Area
 from povcensus.questionnaires.models import FormKind
-from povcensus.questionnaires.selectors import live_version
+from povcensus.questionnaires.selectors import live_version, live_version_ids
 from povcensus.questionnaires.xform_schema import extract_schema
 from povcensus.rules import errors
 from povcensus.rules.builtin import builtin_sources
@@ -82,13 +82,21 @@ def campaign_schema(*, campaign: Campaign) -> tuple[str, Schema]:
     Returns a key naming the form versions and the schema (cached by that key).  Without
     live forms, the built-in forms' schema (``builtin_schema``) applies.
     """
-    household = live_version(campaign=campaign, kind=FormKind.HOUSEHOLD)
-    village = live_version(campaign=campaign, kind=FormKind.VILLAGE)
-    if household is None and village is None:
+    # The key needs only the live versions' ids (one light query, on every on-arrival
+    # check); the forms themselves are read when the key is not cached yet.
+    live = live_version_ids(campaign=campaign)
+    household_id, village_id = live.get(FormKind.HOUSEHOLD), live.get(FormKind.VILLAGE)
+    if household_id is None and village_id is None:
         return "builtin", BUILTIN_SCHEMA
-    key = f"forms:{household.pk if household else '-'}:{village.pk if village else '-'}"
+    key = f"forms:{household_id or '-'}:{village_id or '-'}"
     schema = _SCHEMAS.get(key)
     if schema is None:
+        household = live_version(campaign=campaign, kind=FormKind.HOUSEHOLD)
+        village = live_version(campaign=campaign, kind=FormKind.VILLAGE)
+        if household is None and village is None:  # taken off in between
+            return "builtin", BUILTIN_SCHEMA
+        # Named by what was read, should a live form have changed in between.
+        key = f"forms:{household.pk if household else '-'}:{village.pk if village else '-'}"
         schema = schema_from_forms(
             household=extract_schema(household.xform) if household else None,
             village=extract_schema(village.xform) if village else None,

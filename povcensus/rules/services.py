@@ -19,7 +19,7 @@ from povcensus.accounts.roles import Perm
 from povcensus.accounts.scope import scope_of
 from povcensus.audit.services import audit_record
 from povcensus.campaign.models import Campaign, CampaignStatus
-from povcensus.collection.models import Submission, SubmissionMember
+from povcensus.collection.models import MEMBER_ID_FIELD, Submission, SubmissionMember
 from povcensus.collection.selectors import access_submission
 from povcensus.core.errors import PERMISSION_DENIED, ApplicationError
 from povcensus.questionnaires.models import FormKind
@@ -241,19 +241,30 @@ def census_counts_for(
     matches = Q(pk__in=[])
     for name, found in wanted.items():
         if found:
-            matches |= Q(**{f"data__{name}__in": sorted(found)})
-    others = (
-        SubmissionMember.objects.filter(
-            matches,
-            submission__campaign_id=submission.campaign_id,
-            submission__is_current=True,
-            submission__kind=FormKind.HOUSEHOLD,
-        )
-        .exclude(submission__root_instance_id=submission.root_instance_id)
-        .values_list("submission_id", flat=True)
-        .distinct()
+            # The ID number has its own indexed column; other keys are read from the JSON.
+            lookup = "id_number__in" if name == MEMBER_ID_FIELD else f"data__{name}__in"
+            matches |= Q(**{lookup: sorted(found)})
+    # Two steps, so that the members' key index leads whatever the planner's statistics say
+    # (a fast-growing census outruns them): the few members holding one of the keys, then
+    # which of their submissions are other current households of the campaign.
+    holders = set(
+        SubmissionMember.objects.filter(matches).order_by().values_list("submission_id", flat=True)
     )
-    other_ids = list(others)
+    other_ids = (
+        list(
+            Submission.objects.filter(
+                pk__in=sorted(holders),
+                campaign_id=submission.campaign_id,
+                is_current=True,
+                kind=FormKind.HOUSEHOLD,
+            )
+            .exclude(root_instance_id=submission.root_instance_id)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        if holders
+        else []
+    )
     if other_ids:
         rows: dict[int, list[dict[str, Any]]] = {}
         for sid, data in (

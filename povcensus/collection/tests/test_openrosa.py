@@ -139,6 +139,12 @@ def test_submission_is_stored_whole_with_device_and_unit_progress(collect: Colle
         "张小明",
     ]
     assert submission.members.get(index=3).data["m_in_school"] == "1"  # nested group flattened
+    # The database keeps each member's ID number in its own indexed column.
+    assert list(submission.members.order_by("index").values_list("id_number", flat=True)) == [
+        "431202197503120019",
+        "431202197708230027",
+        "431202201105150011",
+    ]
     assert sorted(submission.attachments.values_list("name", flat=True)) == [
         "hukou-1694226001.jpg",
         "signature-1694226011.png",
@@ -151,6 +157,22 @@ def test_submission_is_stored_whole_with_device_and_unit_progress(collect: Colle
     assert event.area_code == "431202110201"
     assert event.after is not None
     assert event.after["device_id"] == DEVICE_ID
+
+
+def test_the_member_id_number_column_follows_the_member_data(collect: CollectClient) -> None:
+    assert collect.post("/submission", payload("household-first.multipart")).status_code == 201
+    submission = Submission.objects.get(instance_id=FIRST_ID)
+    rows = [
+        SubmissionMember.objects.create(submission=submission, index=90 + i, data=data)
+        for i, data in enumerate(
+            [{"m_id_number": "43120219750312001X"}, {"m_id_number": ""}, {"m_name": "张三"}]
+        )
+    ]
+    stored = SubmissionMember.objects.filter(pk__in=[r.pk for r in rows]).order_by("index")
+    assert list(stored.values_list("id_number", flat=True)) == ["43120219750312001X", "", None]
+    rows[1].data = {"m_id_number": "431202197708230027"}
+    rows[1].save()
+    assert SubmissionMember.objects.get(pk=rows[1].pk).id_number == "431202197708230027"
 
 
 def test_split_upload_merges_attachments_into_one_submission(collect: CollectClient) -> None:

@@ -66,6 +66,11 @@ def test_equality_keys_have_their_unique_index_only(table: str, column: str) -> 
     assert _constraints(table)[name]["unique"]
 
 
+def test_the_member_id_number_column_has_one_plain_index() -> None:
+    (name,) = _indexes_on("collection_submissionmember", "id_number")
+    assert not _constraints("collection_submissionmember")[name]["unique"]
+
+
 def _run(function: Any) -> None:
     if connection.vendor == "postgresql":
         with connection.schema_editor(atomic=True) as schema_editor:
