@@ -86,6 +86,30 @@ def test_rules_are_checked_against_the_campaigns_live_forms(world: Any) -> None:
     assert book.schema is schema
 
 
+def test_the_schema_follows_the_live_forms_by_their_ids(world: Any) -> None:
+    """The key names the live versions' ids; a new live version gets a schema of its own."""
+    from povcensus.questionnaires.models import LiveForm
+    from povcensus.rules.builtin_schema import BUILTIN_SCHEMA
+    from povcensus.rules.selectors import campaign_schema
+
+    live = {row.kind: row for row in LiveForm.objects.filter(campaign=world.campaign)}
+    household, village = live["household"].version, live["village"].version
+    key, schema = campaign_schema(campaign=world.campaign)
+    assert key == f"forms:{household.pk}:{village.pk}"
+    assert campaign_schema(campaign=world.campaign)[1] is schema  # cached by its key
+    # Another household version goes live: a new key, a schema read from that version.
+    household.pk = None
+    household.version = "2099010101"
+    household.save()
+    live["household"].version = household
+    live["household"].save()
+    newer_key, newer = campaign_schema(campaign=world.campaign)
+    assert newer_key == f"forms:{household.pk}:{village.pk}"
+    assert newer is not schema
+    LiveForm.objects.filter(campaign=world.campaign).delete()
+    assert campaign_schema(campaign=world.campaign) == ("builtin", BUILTIN_SCHEMA)
+
+
 def test_an_upload_naming_a_field_the_live_form_lacks_is_refused(world: Any) -> None:
     with pytest.raises(ApplicationError) as caught:
         rulebook_create(
