@@ -27,7 +27,7 @@ from povcensus.core.errors import NOT_FOUND, ApplicationError
 from povcensus.core.models import Job
 from povcensus.geography.models import Area
 from povcensus.questionnaires.models import FormKind
-from povcensus.questionnaires.selectors import live_version, live_version_ids
+from povcensus.questionnaires.selectors import live_forms, live_version_ids
 from povcensus.questionnaires.xform_schema import extract_schema
 from povcensus.rules import errors
 from povcensus.rules.builtin import builtin_sources
@@ -91,8 +91,9 @@ def campaign_schema(*, campaign: Campaign) -> tuple[str, Schema]:
     key = f"forms:{household_id or '-'}:{village_id or '-'}"
     schema = _SCHEMAS.get(key)
     if schema is None:
-        household = live_version(campaign=campaign, kind=FormKind.HOUSEHOLD)
-        village = live_version(campaign=campaign, kind=FormKind.VILLAGE)
+        forms = live_forms(campaign=campaign)
+        household = forms[FormKind.HOUSEHOLD].version if FormKind.HOUSEHOLD in forms else None
+        village = forms[FormKind.VILLAGE].version if FormKind.VILLAGE in forms else None
         if household is None and village is None:  # taken off in between
             return "builtin", BUILTIN_SCHEMA
         # Named by what was read, should a live form have changed in between.

@@ -246,12 +246,13 @@ def census_counts_for(
             matches |= Q(**{lookup: sorted(found)})
     # Two steps, so that the members' key index leads whatever the planner's statistics say
     # (a fast-growing census outruns them): the few members holding one of the keys, then
-    # which of their submissions are other current households of the campaign.
+    # those of their submissions that are other current households of the campaign, with
+    # their data.
     holders = set(
         SubmissionMember.objects.filter(matches).order_by().values_list("submission_id", flat=True)
     )
-    other_ids = (
-        list(
+    others: dict[int, dict[str, Any]] = (
+        dict(
             Submission.objects.filter(
                 pk__in=sorted(holders),
                 campaign_id=submission.campaign_id,
@@ -260,21 +261,20 @@ def census_counts_for(
             )
             .exclude(root_instance_id=submission.root_instance_id)
             .order_by()
-            .values_list("pk", flat=True)
+            .values_list("pk", "data")
         )
         if holders
-        else []
+        else {}
     )
-    if other_ids:
+    if others:
         rows: dict[int, list[dict[str, Any]]] = {}
         for sid, data in (
-            SubmissionMember.objects.filter(submission_id__in=other_ids)
+            SubmissionMember.objects.filter(submission_id__in=list(others))
             .order_by("submission_id", "index")
             .values_list("submission_id", "data")
         ):
             rows.setdefault(sid, []).append(data)
-        for sid, data in Submission.objects.filter(pk__in=other_ids).values_list("pk", "data"):
-            population.append((data, rows.get(sid, [])))
+        population.extend((data, rows.get(sid, [])) for sid, data in others.items())
     return census_counts_of(book, population, context=context)
 
 
